@@ -1,0 +1,167 @@
+//! Cipher suites: names, identifiers and sizes.
+
+use core::fmt;
+
+use crate::error::Error;
+
+/// Length in bytes of every suite's authentication tag.
+pub const TAG_LEN: usize = 16;
+
+/// A page-sealing cipher suite.
+///
+/// The numeric identifier ([`Suite::id`]) is what the on-disk format stores;
+/// the name ([`Suite::name`]) is what the CLI and API accept.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Suite {
+    /// AES-128 in Galois/Counter Mode (NIST SP 800-38D), 96-bit nonce.
+    Aes128Gcm,
+    /// AES-256 in Galois/Counter Mode (NIST SP 800-38D), 96-bit nonce.
+    Aes256Gcm,
+    /// ChaCha20-Poly1305 (RFC 8439), 96-bit nonce.
+    ChaCha20Poly1305,
+    /// AEGIS-128L (draft-irtf-cfrg-aegis-aead), 128-bit nonce.
+    Aegis128L,
+    /// AEGIS-128X2: two parallel AEGIS-128L lanes, 128-bit nonce.
+    Aegis128X2,
+    /// AEGIS-128X4: four parallel AEGIS-128L lanes, 128-bit nonce.
+    Aegis128X4,
+    /// AEGIS-256 (draft-irtf-cfrg-aegis-aead), 256-bit nonce.
+    Aegis256,
+    /// AEGIS-256X2: two parallel AEGIS-256 lanes, 256-bit nonce.
+    Aegis256X2,
+    /// AEGIS-256X4: four parallel AEGIS-256 lanes, 256-bit nonce.
+    Aegis256X4,
+    /// Integrity only: no key, no secrecy. Detects corruption and moved
+    /// pages, but anyone can recompute the checksum, so it does not resist a
+    /// deliberate forger.
+    Checksum,
+}
+
+impl Suite {
+    /// Every suite, in identifier order.
+    pub const ALL: [Suite; 10] = [
+        Suite::Aes128Gcm,
+        Suite::Aes256Gcm,
+        Suite::ChaCha20Poly1305,
+        Suite::Aegis128L,
+        Suite::Aegis128X2,
+        Suite::Aegis128X4,
+        Suite::Aegis256,
+        Suite::Aegis256X2,
+        Suite::Aegis256X4,
+        Suite::Checksum,
+    ];
+
+    /// The identifier byte stored on disk.
+    pub const fn id(self) -> u8 {
+        match self {
+            Suite::Aes128Gcm => 1,
+            Suite::Aes256Gcm => 2,
+            Suite::ChaCha20Poly1305 => 3,
+            Suite::Aegis128L => 4,
+            Suite::Aegis128X2 => 5,
+            Suite::Aegis128X4 => 6,
+            Suite::Aegis256 => 7,
+            Suite::Aegis256X2 => 8,
+            Suite::Aegis256X4 => 9,
+            Suite::Checksum => 10,
+        }
+    }
+
+    /// The suite with identifier `id`.
+    pub fn from_id(id: u8) -> Result<Suite, Error> {
+        Suite::ALL
+            .into_iter()
+            .find(|s| s.id() == id)
+            .ok_or(Error::UnknownSuiteId { id })
+    }
+
+    /// The name used by the CLI and the API, e.g. `aegis-128l`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Suite::Aes128Gcm => "aes-128-gcm",
+            Suite::Aes256Gcm => "aes-256-gcm",
+            Suite::ChaCha20Poly1305 => "chacha20-poly1305",
+            Suite::Aegis128L => "aegis-128l",
+            Suite::Aegis128X2 => "aegis-128x2",
+            Suite::Aegis128X4 => "aegis-128x4",
+            Suite::Aegis256 => "aegis-256",
+            Suite::Aegis256X2 => "aegis-256x2",
+            Suite::Aegis256X4 => "aegis-256x4",
+            Suite::Checksum => "checksum",
+        }
+    }
+
+    /// The suite called `name` (ASCII case-insensitive).
+    pub fn from_name(name: &str) -> Result<Suite, Error> {
+        Suite::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name))
+            .ok_or(Error::UnknownSuiteName)
+    }
+
+    /// Key length in bytes (0 for [`Suite::Checksum`]).
+    pub const fn key_len(self) -> usize {
+        match self {
+            Suite::Aes128Gcm | Suite::Aegis128L | Suite::Aegis128X2 | Suite::Aegis128X4 => 16,
+            Suite::Aes256Gcm
+            | Suite::ChaCha20Poly1305
+            | Suite::Aegis256
+            | Suite::Aegis256X2
+            | Suite::Aegis256X4 => 32,
+            Suite::Checksum => 0,
+        }
+    }
+
+    /// Nonce length in bytes (0 for [`Suite::Checksum`]).
+    pub const fn nonce_len(self) -> usize {
+        match self {
+            Suite::Aes128Gcm | Suite::Aes256Gcm | Suite::ChaCha20Poly1305 => 12,
+            Suite::Aegis128L | Suite::Aegis128X2 | Suite::Aegis128X4 => 16,
+            Suite::Aegis256 | Suite::Aegis256X2 | Suite::Aegis256X4 => 32,
+            Suite::Checksum => 0,
+        }
+    }
+
+    /// Tag length in bytes: [`TAG_LEN`] for every suite.
+    pub const fn tag_len(self) -> usize {
+        TAG_LEN
+    }
+
+    /// Whether the suite keeps pages secret and resists forgery (every suite
+    /// but [`Suite::Checksum`]).
+    pub const fn is_keyed(self) -> bool {
+        !matches!(self, Suite::Checksum)
+    }
+}
+
+impl fmt::Display for Suite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for Suite {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Suite::from_name(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_round_trip() {
+        for s in Suite::ALL {
+            assert_eq!(Suite::from_id(s.id()), Ok(s));
+            assert_eq!(Suite::from_name(s.name()), Ok(s));
+        }
+        assert_eq!(Suite::from_id(0), Err(Error::UnknownSuiteId { id: 0 }));
+        assert_eq!(Suite::from_id(255), Err(Error::UnknownSuiteId { id: 255 }));
+        assert_eq!(Suite::from_name("aes-512-gcm"), Err(Error::UnknownSuiteName));
+    }
+}
