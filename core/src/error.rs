@@ -93,10 +93,7 @@ impl fmt::Display for Error {
                 suite,
                 expected,
                 actual,
-            } => write!(
-                f,
-                "{suite} needs a {expected}-byte key, got {actual} bytes"
-            ),
+            } => write!(f, "{suite} needs a {expected}-byte key, got {actual} bytes"),
             Error::InvalidNonceLength {
                 suite,
                 expected,
@@ -110,7 +107,10 @@ impl fmt::Display for Error {
                 "page buffer is {actual} bytes, the page size is {expected}"
             ),
             Error::SuiteMismatch { expected, actual } => {
-                write!(f, "pages are sealed with {expected}, the cipher given is {actual}")
+                write!(
+                    f,
+                    "pages are sealed with {expected}, the cipher given is {actual}"
+                )
             }
             Error::MessageTooLong => f.write_str("message too long for the cipher suite"),
             Error::Authentication => f.write_str("authentication failed"),
@@ -119,7 +119,10 @@ impl fmt::Display for Error {
                 "page {page} failed authentication (tampered, corrupted, moved, or sealed under another key)"
             ),
             Error::UnknownEpoch { page, epoch } => {
-                write!(f, "page {page} is sealed under key epoch {epoch}, which has no key")
+                write!(
+                    f,
+                    "page {page} is sealed under key epoch {epoch}, which has no key"
+                )
             }
             Error::NonceUnavailable => f.write_str("no nonce could be produced"),
         }

@@ -59,7 +59,10 @@ mod tests {
             size *= 2;
         }
         for bad in [0, 1, 256, 131072, usize::MAX] {
-            assert_eq!(check_page_size(bad), Err(Error::InvalidPageSize { size: bad }));
+            assert_eq!(
+                check_page_size(bad),
+                Err(Error::InvalidPageSize { size: bad })
+            );
         }
     }
 

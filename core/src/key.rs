@@ -134,7 +134,10 @@ mod tests {
     impl fmt::Write for Cursor<'_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {
             let end = self.1 + s.len();
-            self.0.get_mut(self.1..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+            self.0
+                .get_mut(self.1..end)
+                .ok_or(fmt::Error)?
+                .copy_from_slice(s.as_bytes());
             self.1 = end;
             Ok(())
         }

@@ -213,9 +213,10 @@ impl PageFormat {
         page: &mut [u8],
     ) -> Result<(), Error> {
         let epoch = self.epoch(page)?;
-        let cipher = keys
-            .cipher(epoch)
-            .ok_or(Error::UnknownEpoch { page: page_no, epoch })?;
+        let cipher = keys.cipher(epoch).ok_or(Error::UnknownEpoch {
+            page: page_no,
+            epoch,
+        })?;
         self.check_cipher(cipher)?;
         let aad = binding(&self.file_id, page_no, epoch, self.suite, self.page_size);
         let (payload, trailer) = page.split_at_mut(self.payload_len());

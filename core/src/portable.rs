@@ -78,11 +78,21 @@ impl Aead for Portable {
             Inner::Aes256Gcm(c) => c.seal_detached(nonce, aad, buf)?,
             Inner::ChaCha20Poly1305(c) => c.seal_detached(nonce, aad, buf)?,
             Inner::Aegis(suite, key) => match suite {
-                Suite::Aegis128L => seal128::<SoftLanes<1>>(&key.first16(), &nonce_array(nonce), aad, buf),
-                Suite::Aegis128X2 => seal128::<SoftLanes<2>>(&key.first16(), &nonce_array(nonce), aad, buf),
-                Suite::Aegis128X4 => seal128::<SoftLanes<4>>(&key.first16(), &nonce_array(nonce), aad, buf),
-                Suite::Aegis256 => seal256::<SoftLanes<1>>(key.all32(), &nonce_array(nonce), aad, buf),
-                Suite::Aegis256X2 => seal256::<SoftLanes<2>>(key.all32(), &nonce_array(nonce), aad, buf),
+                Suite::Aegis128L => {
+                    seal128::<SoftLanes<1>>(&key.first16(), &nonce_array(nonce), aad, buf)
+                }
+                Suite::Aegis128X2 => {
+                    seal128::<SoftLanes<2>>(&key.first16(), &nonce_array(nonce), aad, buf)
+                }
+                Suite::Aegis128X4 => {
+                    seal128::<SoftLanes<4>>(&key.first16(), &nonce_array(nonce), aad, buf)
+                }
+                Suite::Aegis256 => {
+                    seal256::<SoftLanes<1>>(key.all32(), &nonce_array(nonce), aad, buf)
+                }
+                Suite::Aegis256X2 => {
+                    seal256::<SoftLanes<2>>(key.all32(), &nonce_array(nonce), aad, buf)
+                }
                 _ => seal256::<SoftLanes<4>>(key.all32(), &nonce_array(nonce), aad, buf),
             },
             Inner::Checksum => tag128::<SoftLanes<1>>(&CHECKSUM_KEY, &CHECKSUM_KEY, aad, buf),
@@ -102,11 +112,21 @@ impl Aead for Portable {
             Inner::Aes256Gcm(c) => c.open_detached(nonce, aad, buf, tag),
             Inner::ChaCha20Poly1305(c) => c.open_detached(nonce, aad, buf, tag),
             Inner::Aegis(suite, key) => match suite {
-                Suite::Aegis128L => open128::<SoftLanes<1>>(&key.first16(), &nonce_array(nonce), aad, buf, tag),
-                Suite::Aegis128X2 => open128::<SoftLanes<2>>(&key.first16(), &nonce_array(nonce), aad, buf, tag),
-                Suite::Aegis128X4 => open128::<SoftLanes<4>>(&key.first16(), &nonce_array(nonce), aad, buf, tag),
-                Suite::Aegis256 => open256::<SoftLanes<1>>(key.all32(), &nonce_array(nonce), aad, buf, tag),
-                Suite::Aegis256X2 => open256::<SoftLanes<2>>(key.all32(), &nonce_array(nonce), aad, buf, tag),
+                Suite::Aegis128L => {
+                    open128::<SoftLanes<1>>(&key.first16(), &nonce_array(nonce), aad, buf, tag)
+                }
+                Suite::Aegis128X2 => {
+                    open128::<SoftLanes<2>>(&key.first16(), &nonce_array(nonce), aad, buf, tag)
+                }
+                Suite::Aegis128X4 => {
+                    open128::<SoftLanes<4>>(&key.first16(), &nonce_array(nonce), aad, buf, tag)
+                }
+                Suite::Aegis256 => {
+                    open256::<SoftLanes<1>>(key.all32(), &nonce_array(nonce), aad, buf, tag)
+                }
+                Suite::Aegis256X2 => {
+                    open256::<SoftLanes<2>>(key.all32(), &nonce_array(nonce), aad, buf, tag)
+                }
                 _ => open256::<SoftLanes<4>>(key.all32(), &nonce_array(nonce), aad, buf, tag),
             },
             Inner::Checksum => {

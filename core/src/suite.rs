@@ -162,6 +162,9 @@ mod tests {
         }
         assert_eq!(Suite::from_id(0), Err(Error::UnknownSuiteId { id: 0 }));
         assert_eq!(Suite::from_id(255), Err(Error::UnknownSuiteId { id: 255 }));
-        assert_eq!(Suite::from_name("aes-512-gcm"), Err(Error::UnknownSuiteName));
+        assert_eq!(
+            Suite::from_name("aes-512-gcm"),
+            Err(Error::UnknownSuiteName)
+        );
     }
 }

@@ -23,7 +23,9 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| file!().to_string());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| file!().to_string());
     let text = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
     println!("input: {path}, {} bytes, page size {PAGE_SIZE}", text.len());
     for suite in Suite::ALL {
@@ -38,7 +40,10 @@ fn demo(suite: Suite, text: &[u8]) -> Result<(), Error> {
     fill_random(&mut key)?;
     // Checksum pages carry no key epoch: they are always epoch 0.
     let epoch = if suite.is_keyed() { 1 } else { 0 };
-    let keys = EpochCipher { epoch, cipher: Portable::new(suite, &key)? };
+    let keys = EpochCipher {
+        epoch,
+        cipher: Portable::new(suite, &key)?,
+    };
 
     let chunks: Vec<&[u8]> = text.chunks(format.payload_len()).collect();
     let mut pages = vec![vec![0u8; PAGE_SIZE]; chunks.len()];
@@ -66,7 +71,10 @@ fn demo(suite: Suite, text: &[u8]) -> Result<(), Error> {
     let wrong_key = if suite.is_keyed() {
         let mut other = key.clone();
         other[0] ^= 1;
-        let wrong = EpochCipher { epoch, cipher: Portable::new(suite, &other)? };
+        let wrong = EpochCipher {
+            epoch,
+            cipher: Portable::new(suite, &other)?,
+        };
         let mut page = pages[0].clone();
         describe(format.open(&wrong, 0, &mut page))
     } else {

@@ -10,7 +10,9 @@ use proptest::prelude::*;
 fn nonces(seed: u64) -> impl FnMut(&mut [u8]) -> Result<(), Error> {
     let mut n = seed;
     move |out: &mut [u8]| {
-        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         for (i, b) in out.iter_mut().enumerate() {
             *b = (n >> ((i % 8) * 8)) as u8 ^ i as u8;
         }
@@ -42,7 +44,14 @@ struct Sealed {
     page: Vec<u8>,
 }
 
-fn seal(suite: Suite, size: usize, file_id: [u8; 16], page_no: u64, epoch: u32, seed: u64) -> Sealed {
+fn seal(
+    suite: Suite,
+    size: usize,
+    file_id: [u8; 16],
+    page_no: u64,
+    epoch: u32,
+    seed: u64,
+) -> Sealed {
     let format = PageFormat::new(suite, size, file_id).unwrap();
     // Checksum pages carry no epoch: they are always epoch 0.
     let epoch = if suite.is_keyed() { epoch } else { 0 };
@@ -54,7 +63,12 @@ fn seal(suite: Suite, size: usize, file_id: [u8; 16], page_no: u64, epoch: u32, 
     format
         .seal(&keys.cipher, epoch, &mut nonces(seed), page_no, &mut page)
         .unwrap();
-    Sealed { format, keys, plain, page }
+    Sealed {
+        format,
+        keys,
+        plain,
+        page,
+    }
 }
 
 proptest! {
@@ -145,7 +159,11 @@ fn wrong_key_fails_and_wipes() {
     for suite in Suite::ALL.into_iter().filter(|s| s.is_keyed()) {
         let mut s = seal(suite, 4096, [6; 16], 1, 0, 99);
         let wrong = keyed(suite, 0xff, 0);
-        assert_eq!(s.format.open(&wrong, 1, &mut s.page), Err(Error::PageAuthentication { page: 1 }), "{suite}");
+        assert_eq!(
+            s.format.open(&wrong, 1, &mut s.page),
+            Err(Error::PageAuthentication { page: 1 }),
+            "{suite}"
+        );
         assert!(s.page.iter().all(|&b| b == 0), "{suite}");
     }
 }
@@ -156,18 +174,28 @@ fn cipher_of_another_suite_is_refused() {
     let other = keyed(Suite::Aes256Gcm, 0, 0);
     assert_eq!(
         s.format.open(&other, 1, &mut s.page),
-        Err(Error::SuiteMismatch { expected: Suite::Aegis256, actual: Suite::Aes256Gcm })
+        Err(Error::SuiteMismatch {
+            expected: Suite::Aegis256,
+            actual: Suite::Aes256Gcm
+        })
     );
     let mut fresh = vec![0u8; 4096];
     assert_eq!(
-        s.format.seal(&other.cipher, 0, &mut nonces(1), 1, &mut fresh),
-        Err(Error::SuiteMismatch { expected: Suite::Aegis256, actual: Suite::Aes256Gcm })
+        s.format
+            .seal(&other.cipher, 0, &mut nonces(1), 1, &mut fresh),
+        Err(Error::SuiteMismatch {
+            expected: Suite::Aegis256,
+            actual: Suite::Aes256Gcm
+        })
     );
 }
 
 #[test]
 fn invalid_page_sizes_are_refused() {
     for size in [0, 256, 1000, 4095, 131072] {
-        assert_eq!(PageFormat::new(Suite::Aegis128L, size, [0; 16]), Err(Error::InvalidPageSize { size }));
+        assert_eq!(
+            PageFormat::new(Suite::Aegis128L, size, [0; 16]),
+            Err(Error::InvalidPageSize { size })
+        );
     }
 }

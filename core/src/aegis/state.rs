@@ -70,7 +70,16 @@ impl<L: AesLanes> State128<L> {
         let s = self.s;
         self.s = L::aes_rounds(
             [s[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6]],
-            [s[0].xor(m0), s[1], s[2], s[3], s[4].xor(m1), s[5], s[6], s[7]],
+            [
+                s[0].xor(m0),
+                s[1],
+                s[2],
+                s[3],
+                s[4].xor(m1),
+                s[5],
+                s[6],
+                s[7],
+            ],
         );
     }
 
@@ -143,7 +152,14 @@ impl<L: AesLanes> Sponge for State128<L> {
             self.update(t, t);
         }
         let s = &self.s;
-        fold_lanes(s[0].xor(s[1]).xor(s[2]).xor(s[3]).xor(s[4]).xor(s[5]).xor(s[6]))
+        fold_lanes(
+            s[0].xor(s[1])
+                .xor(s[2])
+                .xor(s[3])
+                .xor(s[4])
+                .xor(s[5])
+                .xor(s[6]),
+        )
     }
 }
 
