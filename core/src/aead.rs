@@ -54,6 +54,11 @@ pub fn tags_match(expected: &Tag, actual: &Tag) -> bool {
     expected.ct_eq(actual).into()
 }
 
+/// Compares two 32-byte MACs in constant time.
+pub(crate) fn tags_match_32(expected: &[u8; 32], actual: &[u8; 32]) -> bool {
+    expected.ct_eq(actual).into()
+}
+
 /// Compares `computed` with `received` in constant time; on mismatch wipes
 /// `buf` and returns [`Error::Authentication`].
 pub fn verify_or_wipe(computed: &Tag, received: &Tag, buf: &mut [u8]) -> Result<(), Error> {

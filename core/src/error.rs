@@ -2,7 +2,77 @@
 
 use core::fmt;
 
+use crate::secret::SecretKind;
 use crate::suite::Suite;
+
+/// One of the two header copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderCopy {
+    /// The first copy, at offset 0.
+    A,
+    /// The second copy, at offset 2048.
+    B,
+}
+
+impl HeaderCopy {
+    /// The other copy.
+    pub fn other(self) -> HeaderCopy {
+        match self {
+            HeaderCopy::A => HeaderCopy::B,
+            HeaderCopy::B => HeaderCopy::A,
+        }
+    }
+
+    /// Byte offset of this copy in the file.
+    pub fn offset(self) -> u64 {
+        match self {
+            HeaderCopy::A => 0,
+            HeaderCopy::B => 2048,
+        }
+    }
+}
+
+impl fmt::Display for HeaderCopy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HeaderCopy::A => "A (offset 0)",
+            HeaderCopy::B => "B (offset 2048)",
+        })
+    }
+}
+
+/// Why one header copy could not be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyFault {
+    /// Fewer bytes than a header copy.
+    Truncated,
+    /// The copy does not start with the pageseal magic.
+    BadMagic,
+    /// The SHA-256 digest does not match: the copy is damaged.
+    DigestMismatch,
+    /// A format version this code does not read.
+    UnsupportedVersion(u16),
+    /// A suite id this code does not know.
+    UnknownSuite(u8),
+    /// The digest matches but a field is impossible.
+    Invalid(&'static str),
+    /// Valid, but older than the other copy (an interrupted header write).
+    Stale,
+}
+
+impl fmt::Display for CopyFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CopyFault::Truncated => f.write_str("truncated"),
+            CopyFault::BadMagic => f.write_str("bad magic"),
+            CopyFault::DigestMismatch => f.write_str("checksum mismatch"),
+            CopyFault::UnsupportedVersion(v) => write!(f, "unsupported format version {v}"),
+            CopyFault::UnknownSuite(id) => write!(f, "unknown suite id {id}"),
+            CopyFault::Invalid(reason) => f.write_str(reason),
+            CopyFault::Stale => f.write_str("older than the other copy"),
+        }
+    }
+}
 
 /// Everything that can go wrong in `pageseal-core`.
 ///
@@ -75,6 +145,81 @@ pub enum Error {
         /// The key epoch stored in the page's trailer.
         epoch: u32,
     },
+    /// Key text of the form `x'...'` that is not 64 hex digits.
+    InvalidRawKey {
+        /// Characters between the quotes.
+        hex_digits: usize,
+    },
+    /// Argon2id parameters out of range.
+    InvalidKdfParams {
+        /// What is wrong with them.
+        reason: &'static str,
+    },
+    /// The Argon2 working memory supplied is smaller than the parameters
+    /// need.
+    KdfMemoryTooSmall {
+        /// KiB needed.
+        needed_kib: u32,
+    },
+    /// The bytes are not a pageseal file (no pageseal magic in either header
+    /// copy).
+    NotPageseal {
+        /// The file starts like an SQLite database.
+        sqlite: bool,
+    },
+    /// The file is shorter than the header area.
+    HeaderTruncated {
+        /// Bytes present.
+        len: usize,
+        /// Bytes needed.
+        needed: usize,
+    },
+    /// A pageseal file of a format version this code does not read.
+    UnsupportedVersion {
+        /// The version found.
+        version: u16,
+    },
+    /// Both header copies are damaged.
+    HeadersCorrupt {
+        /// What is wrong with copy A.
+        a: CopyFault,
+        /// What is wrong with copy B.
+        b: CopyFault,
+    },
+    /// The file is encrypted and no key was given.
+    KeyRequired,
+    /// A key was given for a checksum-only file, which has none.
+    KeyNotExpected,
+    /// The key or passphrase opens none of the file's keyslots.
+    WrongKey,
+    /// The file has no keyslot for this kind of secret (e.g. a raw key was
+    /// given but the file only has passphrase keyslots).
+    NoKeyslotFor {
+        /// The kind of secret given.
+        kind: SecretKind,
+    },
+    /// The header's MAC does not verify under the unlocked key: it was
+    /// altered after it was written.
+    HeaderAuthentication,
+    /// A keyslot index beyond the header's keyslots.
+    NoSuchKeyslot {
+        /// The index asked for.
+        index: usize,
+    },
+    /// Removing this keyslot would leave the file with none.
+    LastKeyslot,
+    /// The epoch table is full (drop unused epochs first).
+    NoFreeEpoch,
+    /// The file has no such key epoch.
+    NoSuchEpoch {
+        /// The epoch asked for.
+        epoch: u32,
+    },
+    /// The current epoch cannot be dropped.
+    CurrentEpoch {
+        /// The current epoch.
+        epoch: u32,
+    },
     /// The nonce source could not produce a nonce (for example, the OS random
     /// generator failed).
     NonceUnavailable,
@@ -124,7 +269,58 @@ impl fmt::Display for Error {
                     "page {page} is sealed under key epoch {epoch}, which has no key"
                 )
             }
-            Error::NonceUnavailable => f.write_str("no nonce could be produced"),
+            Error::NonceUnavailable => f.write_str("no random bytes could be produced"),
+            Error::InvalidRawKey { hex_digits } => write!(
+                f,
+                "raw key must be x'<64 hex digits>', got {hex_digits} characters between the quotes or a non-hex digit"
+            ),
+            Error::InvalidKdfParams { reason } => {
+                write!(f, "invalid Argon2id parameters: {reason}")
+            }
+            Error::KdfMemoryTooSmall { needed_kib } => {
+                write!(f, "Argon2id needs {needed_kib} KiB of working memory")
+            }
+            Error::NotPageseal { sqlite: true } => {
+                f.write_str("not a pageseal file: it is an unencrypted SQLite database")
+            }
+            Error::NotPageseal { sqlite: false } => {
+                f.write_str("not a pageseal file (no pageseal header)")
+            }
+            Error::HeaderTruncated { len, needed } => write!(
+                f,
+                "pageseal header truncated: {len} bytes, the header area is {needed}"
+            ),
+            Error::UnsupportedVersion { version } => write!(
+                f,
+                "pageseal format version {version} is not supported (this build reads version 1)"
+            ),
+            Error::HeadersCorrupt { a, b } => write!(
+                f,
+                "both header copies are damaged (copy A: {a}; copy B: {b})"
+            ),
+            Error::KeyRequired => {
+                f.write_str("the file is encrypted: a key or passphrase is needed")
+            }
+            Error::KeyNotExpected => {
+                f.write_str("the file is checksum-only: it has no key, do not give one")
+            }
+            Error::WrongKey => f.write_str("wrong key or passphrase"),
+            Error::NoKeyslotFor { kind } => {
+                write!(
+                    f,
+                    "wrong key: the file has no keyslot that opens with a {kind}"
+                )
+            }
+            Error::HeaderAuthentication => {
+                f.write_str("header authentication failed: the header was altered")
+            }
+            Error::NoSuchKeyslot { index } => write!(f, "there is no keyslot {index}"),
+            Error::LastKeyslot => f.write_str("cannot remove the last keyslot"),
+            Error::NoFreeEpoch => f.write_str("the key epoch table is full"),
+            Error::NoSuchEpoch { epoch } => write!(f, "there is no key epoch {epoch}"),
+            Error::CurrentEpoch { epoch } => {
+                write!(f, "key epoch {epoch} is current and cannot be dropped")
+            }
         }
     }
 }

@@ -54,24 +54,38 @@
 mod aead;
 pub mod aegis;
 mod chacha;
+mod epoch;
 mod error;
 mod gcm;
 mod geometry;
+mod header;
+pub mod kdf;
 mod key;
+mod keyslot;
+mod layout;
 mod nonce;
 mod page;
 mod portable;
+mod secret;
 mod suite;
 
 pub use aead::{Aead, Tag, tags_match, verify_or_wipe};
 pub use chacha::ChaCha20Poly1305;
-pub use error::Error;
+pub use epoch::{EPOCH_ENTRY_LEN, FileKeys, MAX_EPOCHS};
+pub use error::{CopyFault, Error, HeaderCopy};
 pub use gcm::{Aes128Gcm, Aes256Gcm, AesGcm, GcmBlockCipher};
 pub use geometry::{
     EPOCH_LEN, MAX_PAGE_SIZE, MIN_PAGE_SIZE, check_page_size, payload_len, trailer_len,
 };
+pub use header::{
+    FORMAT_VERSION, FileKind, HEADER_AREA_LEN, HEADER_COPY_LEN, Header, HeaderRead, KEYSLOTS,
+    MAGIC, Opened, data_offset, read_header,
+};
+pub use kdf::{KdfBlock, KdfParams};
 pub use key::{Key, MAX_KEY_LEN};
+pub use keyslot::{FILE_KEY_LEN, KEYSLOT_LEN, Keyslot, SlotKdf};
 pub use nonce::NonceSource;
 pub use page::{BINDING_LEN, EpochCipher, FILE_ID_LEN, Keyring, PageFormat, binding};
 pub use portable::Portable;
+pub use secret::{RAW_KEY_LEN, RawKey, Secret, SecretKind, parse_raw_key};
 pub use suite::{Suite, TAG_LEN};

@@ -5,6 +5,8 @@
 //! [`Vector`]s and run every one of them against every implementation that
 //! [`implementations`] returns, through [`check_vector`].
 
+pub mod golden;
+
 use std::fmt;
 use std::path::PathBuf;
 
