@@ -367,6 +367,19 @@ impl Header {
         Ok(header)
     }
 
+    /// Argon2 working memory (in [`KdfBlock`]s) needed to try a
+    /// passphrase on this header: the most any passphrase keyslot needs.
+    pub fn kdf_blocks_needed(&self) -> usize {
+        self.slots
+            .iter()
+            .filter_map(|s| match s.kdf() {
+                Some(crate::keyslot::SlotKdf::Argon2id(p)) => Some(p.blocks_needed()),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     fn check_consistency(&self) -> Result<(), &'static str> {
         let live = || self.epochs.iter().filter(|e| e.is_live());
         for (i, a) in live().enumerate() {
@@ -398,7 +411,11 @@ impl Header {
 
     /// Tries `secret` on every keyslot, checks the MAC, and unwraps the
     /// data key of every live epoch.
-    fn unlock_keys(&self, secret: &Secret<'_>, work: &mut [KdfBlock]) -> Result<FileKeys, Error> {
+    fn unlock_keys(
+        &self,
+        secret: &Secret<'_>,
+        work: &mut [KdfBlock],
+    ) -> Result<(FileKeys, usize), Error> {
         let mut tried = 0;
         for (index, slot) in self.slots.iter().enumerate() {
             if slot.kdf().map(|k| k.secret_kind()) != Some(secret.kind()) {
@@ -406,7 +423,7 @@ impl Header {
             }
             tried += 1;
             if let Some(file_key) = slot.try_open(&self.file_id, index, secret, work)? {
-                return self.keys_from(file_key);
+                return Ok((self.keys_from(file_key)?, index));
             }
         }
         if tried == 0 {
@@ -464,6 +481,8 @@ pub struct Opened {
     /// A header copy that is damaged (or failed its MAC) and should be
     /// rewritten from `header`; `None` when both copies are good.
     pub repair: Option<HeaderCopy>,
+    /// The keyslot the secret opened (`None` for checksum-only files).
+    pub slot: Option<usize>,
 }
 
 /// Reads the header area (the first [`HEADER_AREA_LEN`] bytes of a file)
@@ -539,24 +558,27 @@ impl HeaderRead {
                 header: self.header,
                 keys: None,
                 repair,
+                slot: None,
             }),
             (FileKind::ChecksumOnly, Some(_)) => Err(Error::KeyNotExpected),
             (FileKind::Encrypted, None) => Err(Error::KeyRequired),
             (FileKind::Encrypted, Some(secret)) => match self.header.unlock_keys(secret, work) {
-                Ok(keys) => Ok(Opened {
+                Ok((keys, slot)) => Ok(Opened {
                     header: self.header,
                     keys: Some(keys),
                     repair,
+                    slot: Some(slot),
                 }),
                 Err(Error::HeaderAuthentication) => {
                     // The copy in use was altered after it was written; fall
                     // back to the other copy if it authenticates.
                     let other = self.other.ok_or(Error::HeaderAuthentication)?;
-                    let keys = other.unlock_keys(secret, work)?;
+                    let (keys, slot) = other.unlock_keys(secret, work)?;
                     Ok(Opened {
                         header: other,
                         keys: Some(keys),
                         repair: Some(self.copy),
+                        slot: Some(slot),
                     })
                 }
                 Err(e) => Err(e),

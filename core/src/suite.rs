@@ -129,6 +129,18 @@ impl Suite {
         TAG_LEN
     }
 
+    /// The safe number of seals under one data key with random nonces
+    /// (FORMAT.md, "Nonces and the number of seals per data key"): 2^32 for
+    /// 96-bit nonces (NIST SP 800-38D §8.3), 2^48 for AEGIS-128 (RFC
+    /// 10032), 2^64 - 1 for AEGIS-256 and `checksum` (no practical limit).
+    pub const fn seal_limit(self) -> u64 {
+        match self {
+            Suite::Aes128Gcm | Suite::Aes256Gcm | Suite::ChaCha20Poly1305 => 1 << 32,
+            Suite::Aegis128L | Suite::Aegis128X2 | Suite::Aegis128X4 => 1 << 48,
+            Suite::Aegis256 | Suite::Aegis256X2 | Suite::Aegis256X4 | Suite::Checksum => u64::MAX,
+        }
+    }
+
     /// Whether the suite keeps pages secret and resists forgery (every suite
     /// but [`Suite::Checksum`]).
     pub const fn is_keyed(self) -> bool {

@@ -120,17 +120,7 @@ pub fn build_file(
 /// every page.
 pub fn open_file(bytes: &[u8], secret: Option<&Secret<'_>>) -> Result<Vec<Vec<u8>>, Error> {
     let read = read_header(bytes)?;
-    let params = read
-        .header
-        .keyslots()
-        .iter()
-        .filter_map(|s| match s.kdf() {
-            Some(pageseal_core::SlotKdf::Argon2id(p)) => Some(p.blocks_needed()),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0);
-    let mut work = vec![KdfBlock::default(); params];
+    let mut work = vec![KdfBlock::default(); read.header.kdf_blocks_needed()];
     let opened = read.unlock(secret, &mut work)?;
     let header = &opened.header;
     let format = PageFormat::new(header.suite(), header.page_size(), *header.file_id())?;

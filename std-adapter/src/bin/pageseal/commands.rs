@@ -1,0 +1,326 @@
+//! One function per command.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use pageseal::core::{KdfParams, Suite, read_header};
+use pageseal::{
+    CreateOptions, Error, KeySource, OwnedSecret, PageFile, Tuning, default_threads, rotate_file,
+    seal_file, unseal_file, verify_file,
+};
+use pageseal_dispatch::recommended_suite;
+
+use crate::args::{Command, KdfArgs, KeyArgs, Layout, Threads};
+use crate::{EXIT_VERIFY, bench, report};
+
+type Result<T> = pageseal::Result<T>;
+
+/// Runs a command; returns the exit code on success.
+pub fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Create {
+            file,
+            pages,
+            layout,
+            key,
+            kdf,
+        } => {
+            let options = create_options(&layout, &kdf)?;
+            let secret = new_secret(
+                &key,
+                options.suite,
+                &format!("New passphrase for {}: ", file.display()),
+                &file,
+            )?;
+            let pf = PageFile::create(
+                &file,
+                &options,
+                secret.as_ref().map(|s| s.as_secret()).as_ref(),
+                Tuning::default(),
+            )?;
+            let bar = progress(pages, "creating");
+            let zeros = vec![0u8; pf.payload_len()];
+            for n in 0..pages {
+                pf.append_page(&zeros)?;
+                bar.set_position(n + 1);
+            }
+            bar.finish_and_clear();
+            pf.set_data_len(pages * pf.payload_len() as u64);
+            pf.close()?;
+            println!(
+                "created {}: {pages} pages of {} bytes, {}",
+                file.display(),
+                options.page_size,
+                options.suite
+            );
+            Ok(0)
+        }
+        Command::Seal {
+            plain,
+            out,
+            layout,
+            key,
+            kdf,
+            threads,
+        } => {
+            let options = create_options(&layout, &kdf)?;
+            let secret = new_secret(
+                &key,
+                options.suite,
+                &format!("New passphrase for {}: ", out.display()),
+                &out,
+            )?;
+            let len = std::fs::metadata(&plain)
+                .map_err(|e| Error::io("read", &plain, e))?
+                .len();
+            let payload = pageseal::core::payload_len(options.suite, options.page_size)
+                .map_err(Error::Invalid)? as u64;
+            let bar = progress(len.div_ceil(payload), "sealing");
+            let pages = seal_file(
+                &plain,
+                &out,
+                &options,
+                secret.as_ref().map(|s| s.as_secret()).as_ref(),
+                Tuning::default(),
+                threads_of(&threads),
+                &|n| bar.set_position(n),
+            )?;
+            bar.finish_and_clear();
+            println!(
+                "sealed {} ({len} bytes) into {}: {pages} pages of {} bytes, {}",
+                plain.display(),
+                out.display(),
+                options.page_size,
+                options.suite
+            );
+            Ok(0)
+        }
+        Command::Unseal {
+            file,
+            out,
+            key,
+            threads,
+        } => {
+            let secret = existing_secret(&key, &file)?;
+            let bar = progress(page_count(&file), "unsealing");
+            let pages = unseal_file(
+                &file,
+                &out,
+                secret.as_ref().map(|s| s.as_secret()).as_ref(),
+                Tuning::default(),
+                threads_of(&threads),
+                &|n| bar.set_position(n),
+            )?;
+            bar.finish_and_clear();
+            println!(
+                "unsealed {} into {}: {pages} pages verified",
+                file.display(),
+                out.display()
+            );
+            Ok(0)
+        }
+        Command::Verify {
+            file,
+            key,
+            threads,
+            json,
+        } => {
+            let secret = existing_secret(&key, &file)?;
+            let bar = progress(page_count(&file), "verifying");
+            let report = verify_file(
+                &file,
+                secret.as_ref().map(|s| s.as_secret()).as_ref(),
+                Tuning::default(),
+                threads_of(&threads),
+                &|n| bar.set_position(n),
+            )?;
+            bar.finish_and_clear();
+            report::verify(&file, &report, json);
+            Ok(if report.ok() { 0 } else { EXIT_VERIFY })
+        }
+        Command::Info { file, json } => {
+            let header_bytes = read_prefix(&file, pageseal::core::HEADER_AREA_LEN)?;
+            let read = read_header(&header_bytes).map_err(|e| Error::format(&file, e))?;
+            let len = std::fs::metadata(&file)
+                .map_err(|e| Error::io("stat", &file, e))?
+                .len();
+            report::info(&file, &read, len, json);
+            Ok(0)
+        }
+        Command::Rekey {
+            file,
+            key,
+            new_key,
+            kdf,
+        } => {
+            if key.key_stdin && new_key.new_key_stdin {
+                return Err(Error::KeySource {
+                    source_name: "standard input".into(),
+                    reason: "the old and the new key cannot both come from standard input".into(),
+                });
+            }
+            let secret = existing_secret(&key, &file)?
+                .ok_or(Error::Invalid(pageseal::core::Error::KeyNotExpected))?;
+            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, Tuning::default())?;
+            let source = new_key.source().or_else(|| std::io::stdin().is_terminal().then_some(KeySource::Prompt)).ok_or_else(|| Error::KeySource {
+                source_name: "the new key".into(),
+                reason: "no source given (use --new-key-env VAR, --new-key-fd N, --new-key-stdin or --new-key-file PATH)".into(),
+            })?;
+            let new_secret =
+                source.read(&format!("New passphrase for {}: ", file.display()), true)?;
+            let slot = pf.rekey(&new_secret.as_secret(), &kdf_params(&kdf))?;
+            pf.close()?;
+            println!(
+                "rekeyed {}: keyslot {slot} now opens with the new {}; no page was rewritten",
+                file.display(),
+                new_secret.as_secret().kind()
+            );
+            Ok(0)
+        }
+        Command::Rotate { file, key, threads } => {
+            let secret = existing_secret(&key, &file)?
+                .ok_or(Error::Invalid(pageseal::core::Error::KeyNotExpected))?;
+            let bar = progress(page_count(&file), "rotating");
+            let epoch = rotate_file(
+                &file,
+                &secret.as_secret(),
+                Tuning::default(),
+                threads_of(&threads),
+                &|n| bar.set_position(n),
+            )?;
+            bar.finish_and_clear();
+            println!(
+                "rotated {}: every page is now sealed under key epoch {epoch}; older data keys are gone",
+                file.display()
+            );
+            Ok(0)
+        }
+        Command::Bench {
+            cipher,
+            page_size,
+            backend,
+            seconds,
+            json,
+        } => bench::run(&cipher, page_size, &backend, seconds, json),
+        Command::Cpu { json } => {
+            report::cpu(json);
+            Ok(0)
+        }
+    }
+}
+
+fn create_options(layout: &Layout, kdf: &KdfArgs) -> Result<CreateOptions> {
+    let suite = if layout.cipher.eq_ignore_ascii_case("auto") {
+        recommended_suite()
+    } else {
+        Suite::from_name(&layout.cipher).map_err(|_| {
+            usage(format!(
+                "unknown --cipher {:?} (expected auto or one of: {})",
+                layout.cipher,
+                Suite::ALL.map(|s| s.name()).join(", ")
+            ))
+        })?
+    };
+    pageseal::core::check_page_size(layout.page_size).map_err(Error::Invalid)?;
+    let kdf = kdf_params(kdf);
+    kdf.validate().map_err(Error::Invalid)?;
+    Ok(CreateOptions {
+        suite,
+        page_size: layout.page_size,
+        kdf,
+    })
+}
+
+fn kdf_params(args: &KdfArgs) -> KdfParams {
+    let d = KdfParams::DEFAULT;
+    KdfParams {
+        memory_kib: args.kdf_memory.unwrap_or(d.memory_kib),
+        iterations: args.kdf_iterations.unwrap_or(d.iterations),
+        parallelism: args.kdf_parallelism.unwrap_or(d.parallelism),
+    }
+}
+
+fn usage(message: String) -> Error {
+    Error::Argument(message)
+}
+
+/// The secret for a new file (`None` for checksum-only files).
+fn new_secret(
+    key: &KeyArgs,
+    suite: Suite,
+    prompt: &str,
+    file: &Path,
+) -> Result<Option<OwnedSecret>> {
+    if !suite.is_keyed() {
+        if key.source().is_some() {
+            return Err(Error::Invalid(pageseal::core::Error::KeyNotExpected));
+        }
+        return Ok(None);
+    }
+    let source = key
+        .source()
+        .or_else(KeySource::fallback)
+        .ok_or_else(|| Error::KeyMissing { path: file.into() })?;
+    Ok(Some(source.read(prompt, true)?))
+}
+
+/// The secret for an existing file: none for a checksum-only file (unless
+/// a key flag was given, which is then refused by the open).
+fn existing_secret(key: &KeyArgs, file: &Path) -> Result<Option<OwnedSecret>> {
+    let explicit = key.source();
+    if explicit.is_none() {
+        let header_bytes = read_prefix(file, pageseal::core::HEADER_AREA_LEN)?;
+        let read = read_header(&header_bytes).map_err(|e| Error::format(file, e))?;
+        if read.header.kind() == pageseal::core::FileKind::ChecksumOnly {
+            return Ok(None);
+        }
+    }
+    let source = explicit
+        .or_else(KeySource::fallback)
+        .ok_or_else(|| Error::KeyMissing { path: file.into() })?;
+    Ok(Some(source.read(
+        &format!("Key or passphrase for {}: ", file.display()),
+        false,
+    )?))
+}
+
+fn read_prefix(file: &Path, len: usize) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(file).map_err(|e| Error::io("open", file, e))?;
+    let mut out = Vec::with_capacity(len);
+    f.take(len as u64)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::io("read", file, e))?;
+    Ok(out)
+}
+
+/// Whole pages of a file, for the progress bar (0 when unknown).
+fn page_count(file: &Path) -> u64 {
+    let Ok(bytes) = read_prefix(file, pageseal::core::HEADER_AREA_LEN) else {
+        return 0;
+    };
+    let Ok(read) = read_header(&bytes) else {
+        return 0;
+    };
+    let page_size = read.header.page_size();
+    let len = std::fs::metadata(file).map_or(0, |m| m.len());
+    len.saturating_sub(pageseal::core::data_offset(page_size)) / page_size as u64
+}
+
+fn threads_of(t: &Threads) -> usize {
+    t.threads.unwrap_or_else(default_threads).max(1)
+}
+
+/// A progress bar on a terminal, hidden otherwise.
+fn progress(total: u64, what: &'static str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} pages ({eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what);
+    bar
+}

@@ -1,0 +1,66 @@
+//! The `pageseal` command-line tool. Exit codes:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | verification failed: a page (or the file's end) did not verify |
+//! | 2 | usage error: bad flags or values |
+//! | 3 | key error: wrong key, no key given, key source unreadable |
+//! | 4 | not a usable pageseal file: not pageseal, unsupported version, damaged header |
+//! | 5 | I/O error: cannot read or write a file, disk full |
+
+mod args;
+mod bench;
+mod commands;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pageseal::Error;
+use pageseal::core::Error as CoreError;
+
+/// Exit code: verification failed.
+pub const EXIT_VERIFY: u8 = 1;
+/// Exit code: usage error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: key error.
+pub const EXIT_KEY: u8 = 3;
+/// Exit code: not a usable pageseal file.
+pub const EXIT_FORMAT: u8 = 4;
+/// Exit code: I/O error.
+pub const EXIT_IO: u8 = 5;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match commands::run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("pageseal: {e}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// The exit code for an error.
+fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Io { .. } => EXIT_IO,
+        Error::KeySource { .. } | Error::KeyMissing { .. } => EXIT_KEY,
+        Error::Page { .. } | Error::Truncated { .. } => EXIT_VERIFY,
+        Error::Format { source, .. } => match source {
+            CoreError::WrongKey
+            | CoreError::NoKeyslotFor { .. }
+            | CoreError::KeyRequired
+            | CoreError::KeyNotExpected => EXIT_KEY,
+            _ => EXIT_FORMAT,
+        },
+        _ => EXIT_USAGE,
+    }
+}

@@ -1,0 +1,187 @@
+//! What the commands print, as text or JSON.
+
+use std::path::Path;
+
+use pageseal::VerifyReport;
+use pageseal::core::{FileKind, HeaderRead, SlotKdf, Suite, data_offset, payload_len};
+use pageseal_dispatch::{Backend, Cpu, backend_for, recommended_suite};
+use serde_json::json;
+
+/// Prints a verify report.
+pub fn verify(file: &Path, report: &VerifyReport, as_json: bool) {
+    if as_json {
+        let value = json!({
+            "file": file.display().to_string(),
+            "ok": report.ok(),
+            "pages": report.pages,
+            "bad_pages": report.bad_pages,
+            "partial_tail_bytes": report.partial_tail,
+            "damaged_header_copy": report.damaged_header_copy,
+        });
+        println!("{value:#}");
+        return;
+    }
+    for bad in &report.bad_pages {
+        println!("page {}: {}", bad.page, bad.reason);
+    }
+    if report.partial_tail != 0 {
+        println!(
+            "page {}: truncated file: only {} bytes of the last page are present",
+            report.pages, report.partial_tail
+        );
+    }
+    if let Some(copy) = &report.damaged_header_copy {
+        println!(
+            "header copy {copy} is damaged (the other copy is good; open the file writable to repair it)"
+        );
+    }
+    if report.ok() {
+        println!("{}: OK, {} pages verified", file.display(), report.pages);
+    } else {
+        println!(
+            "{}: FAILED, {} of {} pages bad{}",
+            file.display(),
+            report.bad_pages.len(),
+            report.pages,
+            if report.partial_tail != 0 {
+                ", file truncated"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+/// Prints what the header says (no key needed).
+pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
+    let h = &read.header;
+    let body = file_len.saturating_sub(data_offset(h.page_size()));
+    let pages = body / h.page_size() as u64;
+    let kind = match h.kind() {
+        FileKind::Encrypted => "encrypted",
+        FileKind::ChecksumOnly => "checksum-only",
+    };
+    let slots: Vec<_> = h
+        .keyslots()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            s.kdf().map(|kdf| match kdf {
+                SlotKdf::RawKey => json!({"index": i, "kdf": "raw-key"}),
+                SlotKdf::Argon2id(p) => json!({
+                    "index": i, "kdf": "argon2id", "memory_kib": p.memory_kib,
+                    "iterations": p.iterations, "parallelism": p.parallelism,
+                }),
+            })
+        })
+        .collect();
+    let epochs: Vec<_> = h
+        .epochs()
+        .map(|(e, seals)| json!({"epoch": e, "seals_reserved": seals}))
+        .collect();
+    let damaged = read.damaged.map(|(copy, fault)| format!("{copy}: {fault}"));
+    let value = json!({
+        "file": file.display().to_string(),
+        "kind": kind,
+        "suite": h.suite().name(),
+        "page_size": h.page_size(),
+        "payload_per_page": payload_len(h.suite(), h.page_size()).unwrap_or(0),
+        "pages": pages,
+        "partial_tail_bytes": body % h.page_size() as u64,
+        "data_len": h.data_len(),
+        "file_id": h.file_id().iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        "generation": h.generation(),
+        "current_epoch": h.current_epoch(),
+        "epochs": epochs,
+        "keyslots": slots,
+        "damaged_header_copy": damaged,
+    });
+    if as_json {
+        println!("{value:#}");
+        return;
+    }
+    println!("file:          {}", file.display());
+    println!("kind:          {kind}");
+    println!("suite:         {}", h.suite());
+    println!(
+        "page size:     {} ({} bytes of payload)",
+        h.page_size(),
+        value["payload_per_page"]
+    );
+    println!(
+        "pages:         {pages}{}",
+        if body % h.page_size() as u64 != 0 {
+            " (plus a partial page: truncated)"
+        } else {
+            ""
+        }
+    );
+    println!("data length:   {}", h.data_len());
+    println!("file id:       {}", value["file_id"].as_str().unwrap_or(""));
+    println!("current epoch: {}", h.current_epoch());
+    for (e, seals) in h.epochs() {
+        println!("  epoch {e}: up to {seals} seals");
+    }
+    for slot in &slots {
+        println!(
+            "  keyslot {}: {}",
+            slot["index"],
+            slot["kdf"].as_str().unwrap_or("")
+        );
+    }
+    if let Some(d) = damaged {
+        println!("header copy {d} (repaired when the file is next opened for writing)");
+    }
+}
+
+/// Prints the CPU features and the backend per suite.
+pub fn cpu(as_json: bool) {
+    let cpu = Cpu::detect();
+    let features: Vec<&str> = cpu.features().map(|f| f.name()).collect();
+    let suites: Vec<_> = Suite::ALL
+        .iter()
+        .map(|&s| {
+            let available: Vec<&str> = Backend::ALL
+                .iter()
+                .filter(|b| b.is_available(s))
+                .map(|b| b.name())
+                .collect();
+            json!({"suite": s.name(), "backend": backend_for(s).name(), "available": available})
+        })
+        .collect();
+    let value = json!({
+        "arch": std::env::consts::ARCH,
+        "features": features,
+        "suites": suites,
+        "recommended_suite": recommended_suite().name(),
+    });
+    if as_json {
+        println!("{value:#}");
+        return;
+    }
+    println!("arch:      {}", std::env::consts::ARCH);
+    println!(
+        "features:  {}",
+        if features.is_empty() {
+            "none used by pageseal".to_string()
+        } else {
+            features.join(" ")
+        }
+    );
+    println!("auto:      {}", recommended_suite());
+    for s in &suites {
+        println!(
+            "  {:<18} {:<9} (available: {})",
+            s["suite"].as_str().unwrap_or(""),
+            s["backend"].as_str().unwrap_or(""),
+            s["available"]
+                .as_array()
+                .map(|a| a
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! Whole-file operations: seal a plain file, unseal it, verify every page,
+//! rotate the data key. All use every core. `seal`, `unseal` and `rotate`
+//! write a new file next to the target, flush it, rename it over the
+//! target and flush the directory: after a crash the target is wholly old or
+//! wholly new, and a failed operation leaves no partial output.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use pageseal_core::{HeaderCopy, Secret};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::pagefile::{CreateOptions, PageFile, Tuning};
+use crate::parallel::for_each_page;
+use crate::storage::{self, Replacement};
+
+/// One page that failed verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BadPage {
+    /// The page number.
+    pub page: u64,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The outcome of [`verify_file`].
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VerifyReport {
+    /// Whole pages checked.
+    pub pages: u64,
+    /// Pages that failed, by number.
+    pub bad_pages: Vec<BadPage>,
+    /// Bytes of a partial page at the end (a truncated file), if any.
+    pub partial_tail: u64,
+    /// A header copy found damaged (it is not rewritten by verify).
+    pub damaged_header_copy: Option<String>,
+}
+
+impl VerifyReport {
+    /// Whether every page and the header verified.
+    pub fn ok(&self) -> bool {
+        self.bad_pages.is_empty() && self.partial_tail == 0 && self.damaged_header_copy.is_none()
+    }
+}
+
+/// Fails if `path` exists: bulk operations never overwrite an unrelated file.
+fn refuse_existing(path: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => Err(Error::io(
+            "create",
+            path,
+            std::io::ErrorKind::AlreadyExists.into(),
+        )),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Seals the plain file `plain` into a new page file `out`. The plaintext
+/// length is kept in the header, so `unseal` restores it exactly. Returns
+/// the number of pages written.
+pub fn seal_file(
+    plain: &Path,
+    out: &Path,
+    options: &CreateOptions,
+    secret: Option<&Secret<'_>>,
+    tuning: Tuning,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64> {
+    let input = storage::open(plain, false)?;
+    let len = input
+        .metadata()
+        .map_err(|e| Error::io("stat", plain, e))?
+        .len();
+    refuse_existing(out)?;
+    let temp = Replacement::new(out)?;
+    let file = temp
+        .file()
+        .try_clone()
+        .map_err(|e| Error::io("open", temp.path(), e))?;
+    let (header, keys) = PageFile::init(temp.path(), &file, options, secret)?;
+    let sealed =
+        PageFile::from_parts(temp.path(), file, true, header, keys, None, Some(0), tuning)?;
+    let payload = sealed.payload_len() as u64;
+    let pages = len.div_ceil(payload);
+    for_each_page(pages, threads, progress, |page, buf| {
+        buf.resize(payload as usize, 0);
+        let got = storage::read_up_to(&input, plain, page * payload, buf)?;
+        sealed.seal_and_write(page, &buf[..got])
+    })?;
+    sealed.set_data_len(len);
+    sealed.sync()?;
+    temp.commit()?;
+    Ok(pages)
+}
+
+/// Unseals `sealed` into a new plain file `out`. Every page must verify:
+/// if any fails, nothing is written and the error names the page.
+pub fn unseal_file(
+    sealed: &Path,
+    out: &Path,
+    secret: Option<&Secret<'_>>,
+    tuning: Tuning,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64> {
+    let file = PageFile::open(sealed, secret, false, tuning)?;
+    check_whole(&file)?;
+    let payload = file.payload_len() as u64;
+    let len = file.header().data_len();
+    if len > file.page_count() * payload {
+        return Err(Error::Truncated {
+            path: sealed.to_path_buf(),
+            page: file.page_count(),
+            present: 0,
+            page_size: file.page_size(),
+        });
+    }
+    refuse_existing(out)?;
+    let temp = Replacement::new(out)?;
+    for_each_page(file.page_count(), threads, progress, |page, buf| {
+        buf.resize(payload as usize, 0);
+        file.read_page(page, buf)?;
+        let start = page * payload;
+        let keep = len.saturating_sub(start).min(payload) as usize;
+        storage::write_at(temp.file(), temp.path(), start, &buf[..keep])
+    })?;
+    temp.file()
+        .set_len(len)
+        .map_err(|e| Error::io("resize", temp.path(), e))?;
+    temp.commit()?;
+    Ok(file.page_count())
+}
+
+/// Fails if the file ends in a partial page.
+fn check_whole(file: &PageFile) -> Result<()> {
+    match file.partial_tail() {
+        0 => Ok(()),
+        present => Err(Error::Truncated {
+            path: file.path().to_path_buf(),
+            page: file.page_count(),
+            present,
+            page_size: file.page_size(),
+        }),
+    }
+}
+
+/// Checks the header and every page; lists every bad page by number.
+pub fn verify_file(
+    path: &Path,
+    secret: Option<&Secret<'_>>,
+    tuning: Tuning,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifyReport> {
+    let file = PageFile::open(path, secret, false, tuning)?;
+    let bad = Mutex::new(Vec::new());
+    for_each_page(file.page_count(), threads, progress, |page, buf| {
+        buf.resize(file.page_size(), 0);
+        file.read_raw(page, buf)?;
+        if let Err(e) = file.open_raw(page, buf) {
+            let reason = match &e {
+                Error::Page { source, .. } => source.to_string(),
+                other => other.to_string(),
+            };
+            bad.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(BadPage { page, reason });
+        }
+        Ok(())
+    })?;
+    let mut bad_pages = bad.into_inner().unwrap_or_else(|p| p.into_inner());
+    bad_pages.sort_by_key(|b| b.page);
+    Ok(VerifyReport {
+        pages: file.page_count(),
+        bad_pages,
+        partial_tail: file.partial_tail(),
+        damaged_header_copy: file.repaired().map(|c: HeaderCopy| c.to_string()),
+    })
+}
+
+/// Moves every page of `path` to a new key epoch with a fresh data key and
+/// drops the old epochs, by writing a new file and renaming it over the old
+/// one. Keyslots are kept. Every page must verify first. Returns the new
+/// epoch.
+pub fn rotate_file(
+    path: &Path,
+    secret: &Secret<'_>,
+    tuning: Tuning,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u32> {
+    let old = PageFile::open(path, Some(secret), false, tuning)?;
+    check_whole(&old)?;
+    let temp = Replacement::new(path)?;
+    let file = temp
+        .file()
+        .try_clone()
+        .map_err(|e| Error::io("open", temp.path(), e))?;
+    let (header, keys) = old.snapshot();
+    let new = PageFile::from_parts(
+        temp.path(),
+        file,
+        true,
+        header,
+        keys,
+        None,
+        old.opened_keyslot(),
+        tuning,
+    )?;
+    let epoch = new.rotate()?;
+    for_each_page(old.page_count(), threads, progress, |page, buf| {
+        buf.resize(old.payload_len(), 0);
+        old.read_page(page, buf)?;
+        new.seal_and_write(page, buf)
+    })?;
+    new.change_header(|header, keys| {
+        let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
+        let stale: Vec<u32> = header
+            .epochs()
+            .map(|(e, _)| e)
+            .filter(|&e| e != epoch)
+            .collect();
+        stale.iter().try_for_each(|&e| header.drop_epoch(e, keys))
+    })?;
+    new.sync()?;
+    temp.commit()?;
+    Ok(epoch)
+}

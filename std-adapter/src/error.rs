@@ -1,0 +1,181 @@
+//! The one error type of the `pageseal` crate: every error says what went
+//! wrong and where (which file, which page, which key source).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use pageseal_core::Error as CoreError;
+
+/// Everything that can go wrong with page files and key sources.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum Error {
+    /// An operating-system error on a file.
+    Io {
+        /// What was being done ("read", "write", "create", ...).
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The file's header or format is not usable (not a pageseal file,
+    /// unsupported version, wrong key, damaged header...).
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What `pageseal-core` found.
+        source: CoreError,
+    },
+    /// A page failed to open or seal.
+    Page {
+        /// The file.
+        path: PathBuf,
+        /// The page number.
+        page: u64,
+        /// What `pageseal-core` found.
+        source: CoreError,
+    },
+    /// The file ends in the middle of a page.
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// The number of the partial page.
+        page: u64,
+        /// Bytes of it present.
+        present: u64,
+        /// The page size.
+        page_size: usize,
+    },
+    /// A page number past the end of the file.
+    NoSuchPage {
+        /// The file.
+        path: PathBuf,
+        /// The page asked for.
+        page: u64,
+        /// Pages in the file.
+        pages: u64,
+    },
+    /// A key could not be obtained from its source.
+    KeySource {
+        /// The source, e.g. "environment variable PAGESEAL_KEY" or "fd 3".
+        source_name: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// An encrypted file was opened and no key source was given.
+    KeyMissing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A command-line or API argument that names nothing valid.
+    Argument(String),
+    /// Invalid settings (suite, page size, KDF parameters, buffer sizes).
+    Invalid(CoreError),
+    /// The CPU backend layer refused the request.
+    Dispatch(pageseal_dispatch::Error),
+}
+
+impl Error {
+    /// Wraps an I/O error with the operation and file.
+    pub fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Wraps a format error with the file.
+    pub fn format(path: impl Into<PathBuf>, source: CoreError) -> Error {
+        Error::Format {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The core error behind this one, if any.
+    pub fn core(&self) -> Option<&CoreError> {
+        match self {
+            Error::Format { source, .. } | Error::Page { source, .. } | Error::Invalid(source) => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { op, path, source } => {
+                let hint = match source.kind() {
+                    io::ErrorKind::StorageFull => " (the disk is full)",
+                    io::ErrorKind::PermissionDenied => {
+                        " (permission denied: is the path writable?)"
+                    }
+                    _ => "",
+                };
+                write!(f, "{}: cannot {op}: {source}{hint}", path.display())
+            }
+            Error::Format { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Page { path, page, source } => match source {
+                CoreError::PageAuthentication { .. } | CoreError::UnknownEpoch { .. } => {
+                    write!(f, "{}: {source}", path.display())
+                }
+                _ => write!(f, "{}: page {page}: {source}", path.display()),
+            },
+            Error::Truncated {
+                path,
+                page,
+                present,
+                page_size,
+            } => write!(
+                f,
+                "{}: truncated file: page {page} has only {present} of {page_size} bytes",
+                path.display()
+            ),
+            Error::NoSuchPage { path, page, pages } => write!(
+                f,
+                "{}: page {page} does not exist (the file has {pages} pages)",
+                path.display()
+            ),
+            Error::KeySource {
+                source_name,
+                reason,
+            } => write!(f, "cannot read the key from {source_name}: {reason}"),
+            Error::KeyMissing { path } => write!(
+                f,
+                "{}: the file is encrypted and no key was given (use --key-env VAR, --key-fd N, \
+                 --key-stdin, --key-file PATH, set PAGESEAL_KEY, or run on a terminal to be prompted)",
+                path.display()
+            ),
+            Error::Argument(message) => f.write_str(message),
+            Error::Invalid(source) => write!(f, "{source}"),
+            Error::Dispatch(source) => write!(f, "{source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Format { source, .. } | Error::Page { source, .. } | Error::Invalid(source) => {
+                Some(source)
+            }
+            Error::Dispatch(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<pageseal_dispatch::Error> for Error {
+    fn from(e: pageseal_dispatch::Error) -> Error {
+        Error::Dispatch(e)
+    }
+}
+
+/// Results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
