@@ -2,9 +2,10 @@
 //! and writes, flushes, and replacing a file atomically (write a temporary
 //! file, flush it, rename it over the target, flush the directory).
 //!
-//! With the `crash-points` feature, `PAGESEAL_CRASH_AT=N` aborts the
-//! process just before its N-th durable step, so tests can check that a
-//! crash at any point leaves a file that opens in its old or its new state.
+//! Test hook: `PAGESEAL_TEST_CRASH_AT=N` in the environment aborts the
+//! process just before its N-th durable step (write, flush, rename), so
+//! tests can check that a crash at any point leaves a file that opens in its
+//! old or its new state. Unset, it costs one cached lookup.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
