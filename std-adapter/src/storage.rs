@@ -129,26 +129,24 @@ impl Drop for Replacement {
     }
 }
 
-/// Aborts the process at the N-th call when built with `crash-points` and
-/// `PAGESEAL_CRASH_AT=N` is set; does nothing otherwise.
-#[cfg(feature = "crash-points")]
+/// Aborts the process at the N-th call when `PAGESEAL_TEST_CRASH_AT=N` is
+/// set; does nothing otherwise.
 pub(crate) fn crash_point() {
+    use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
+    static AT: OnceLock<Option<u64>> = OnceLock::new();
     static STEPS: AtomicU64 = AtomicU64::new(0);
-    let at = std::env::var("PAGESEAL_CRASH_AT")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok());
-    if let Some(at) = at {
+    let at = AT.get_or_init(|| {
+        std::env::var("PAGESEAL_TEST_CRASH_AT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if let Some(at) = *at {
         if STEPS.fetch_add(1, Ordering::SeqCst) + 1 == at {
             std::process::abort();
         }
     }
 }
-
-/// Without the `crash-points` feature there are no crash points.
-#[cfg(not(feature = "crash-points"))]
-#[inline(always)]
-pub(crate) fn crash_point() {}
 
 #[cfg(unix)]
 mod pos {
