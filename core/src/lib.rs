@@ -59,6 +59,7 @@ mod error;
 mod gcm;
 mod geometry;
 mod header;
+mod header_read;
 pub mod kdf;
 mod key;
 mod keyslot;
@@ -78,9 +79,10 @@ pub use geometry::{
     EPOCH_LEN, MAX_PAGE_SIZE, MIN_PAGE_SIZE, check_page_size, payload_len, trailer_len,
 };
 pub use header::{
-    FORMAT_VERSION, FileKind, HEADER_AREA_LEN, HEADER_COPY_LEN, Header, HeaderRead, KEYSLOTS,
-    MAGIC, Opened, data_offset, read_header,
+    FORMAT_VERSION, FileKind, HEADER_AREA_LEN, HEADER_COPY_LEN, Header, KEYSLOTS, MAGIC,
+    data_offset,
 };
+pub use header_read::{HeaderRead, Opened, read_header};
 pub use kdf::{KdfBlock, KdfParams};
 pub use key::{Key, MAX_KEY_LEN};
 pub use keyslot::{FILE_KEY_LEN, KEYSLOT_LEN, Keyslot, SlotKdf};
