@@ -16,6 +16,27 @@
 //!
 //! Header updates write copy A, flush, then copy B, flush, so a crash at
 //! any moment leaves a header that opens in the old or the new state.
+//!
+//! ```
+//! use pageseal::core::{KdfParams, Suite};
+//! use pageseal::{CreateOptions, KeySource, PageFile, Tuning};
+//!
+//! # let dir = std::env::temp_dir().join(format!("pageseal-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let path = dir.join("db.pseal");
+//! # let key_file = dir.join("key");
+//! # std::fs::write(&key_file, "x'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'\n").unwrap();
+//! let secret = KeySource::File(key_file).read("", false)?;
+//! let options = CreateOptions { suite: Suite::Aegis128L, page_size: 4096, kdf: KdfParams::DEFAULT };
+//! let file = PageFile::create(&path, &options, Some(&secret.as_secret()), Tuning::default())?;
+//! let n = file.append_page(b"hello")?; // &self: from any thread
+//! let mut page = vec![0; file.payload_len()];
+//! file.read_page(n, &mut page)?; // verified before it is returned
+//! assert_eq!(&page[..5], b"hello");
+//! file.close()?;
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), pageseal::Error>(())
+//! ```
 
 pub use pageseal_core as core;
 

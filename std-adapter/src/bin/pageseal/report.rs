@@ -22,7 +22,7 @@ pub fn verify(file: &Path, report: &VerifyReport, as_json: bool) {
         return;
     }
     for bad in &report.bad_pages {
-        println!("page {}: {}", bad.page, bad.reason);
+        println!("{}", bad.reason);
     }
     if report.partial_tail != 0 {
         println!(
