@@ -1,10 +1,100 @@
-//! `pageseal-dispatch` will probe the CPU once and route each suite to its
-//! fastest implementation (AES-NI/VAES, ARMv8 AES, or the portable path of
-//! `pageseal-core`). Until the hardware backends land (issue 4), every
-//! suite runs on [`pageseal_core::Portable`].
+//! `pageseal-dispatch` probes the CPU once and seals and opens pages with
+//! the fastest correct implementation of each suite.
+//!
+//! * [`Cpu::detect`] reports the features found (cached after the first
+//!   call; no `std` needed).
+//! * [`Backend`] names the implementations: [`Backend::Portable`] (the
+//!   reference, `pageseal_core::Portable`), x86_64 [`Backend::AesNi`],
+//!   [`Backend::Vaes256`] and [`Backend::Vaes512`], aarch64
+//!   [`Backend::Armv8`]. [`available_backends`] lists those that can run a
+//!   suite here, [`backend_for`] is the automatic choice.
+//! * [`Cipher`] is a keyed suite on a backend, and implements
+//!   `pageseal_core::Aead`, so it plugs into `pageseal_core::PageFormat`.
+//! * [`recommended_suite`] is what `auto` means on this machine.
+//!
+//! | suite | AES-NI | VAES256 | VAES512 | ARMv8 |
+//! |---|---|---|---|---|
+//! | AES-128/256-GCM | stitched CTR+GHASH, 8 blocks/iteration | the same on 256-bit VAES/VPCLMULQDQ, 16 blocks/iteration | the VAES256 kernel with 32 registers | portable |
+//! | AEGIS-128L, -256, checksum | AES-NI rounds | AES-NI rounds | AES-NI rounds | AESE+AESMC |
+//! | AEGIS X2 | two 128-bit registers | one 256-bit register | one 256-bit register | two registers |
+//! | AEGIS X4 | four 128-bit registers | two 256-bit registers | one 512-bit register | four registers |
+//! | ChaCha20-Poly1305 | portable | portable | portable | portable |
+//!
+//! ChaCha20-Poly1305 always runs on the portable path: its primitive
+//! crates pick their own AVX2 (x86_64) or NEON (aarch64) code at run time.
+//! AES-GCM opens verify before they decrypt (GHASH pass, constant-time tag
+//! compare, then counter mode); AEGIS opens decrypt while they
+//! authenticate and wipe the buffer when the tag does not match.
+//!
+//! The portable path is constant time when the primitive crates run their
+//! software backends (see `pageseal-core`): fixsliced `aes`, constant-time
+//! `polyval`/`poly1305` limb arithmetic, add-rotate-xor ChaCha20, and the
+//! AEGIS state machine of `pageseal-core` on fixsliced AES rounds. The
+//! hardware kernels here use no table lookups and no secret-dependent
+//! branches: AES rounds are instructions, GHASH is carry-less
+//! multiplication, tags are compared with `subtle`.
+//!
+//! ```
+//! use pageseal_core::{Aead, Suite};
+//! use pageseal_dispatch::{Backend, Cipher};
+//!
+//! let fast = Cipher::new(Suite::Aegis128L, &[7; 16])?;
+//! let reference = Cipher::with_backend(Suite::Aegis128L, &[7; 16], Backend::Portable)?;
+//! let mut a = *b"same bytes on every backend";
+//! let mut b = a;
+//! let tag = fast.seal_detached(&[1; 16], b"ad", &mut a)?;
+//! assert_eq!(tag, reference.seal_detached(&[1; 16], b"ad", &mut b)?);
+//! assert_eq!(a, b);
+//! # Ok::<(), pageseal_dispatch::Error>(())
+//! ```
+//!
+//! # Safety
+//!
+//! All of the workspace's `unsafe` code is here. Kernels are
+//! `#[target_feature]` functions; the only way to call one is through a
+//! per-architecture proof value (`Proven`, or the ARMv8 `Keyed`) that is
+//! created only after [`Cpu::detect`] found every feature the kernel
+//! enables. Forcing a backend the CPU lacks returns
+//! [`Error::Unsupported`], never undefined behaviour. The vector types the
+//! kernels are written over are private to the crate and used only inside
+//! those kernels. Every `unsafe` block names the check that makes it sound.
 
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod aegis;
+mod backend;
+mod cipher;
+mod detect;
+mod error;
+
+#[cfg(target_arch = "aarch64")]
+mod arm;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+#[cfg(target_arch = "aarch64")]
+use arm as arch;
+#[cfg(target_arch = "x86_64")]
+use x86 as arch;
+
+/// Targets without hardware backends: only the portable path.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod arch {
+    use pageseal_core::Suite;
+
+    use crate::backend::Backend;
+
+    /// No hardware kernel exists on this target.
+    pub(crate) fn has_kernel(_backend: Backend, _suite: Suite) -> bool {
+        false
+    }
+}
+
+pub use backend::{Backend, available_backends, backend_for, recommended_suite};
+pub use cipher::Cipher;
+pub use detect::{Cpu, Feature};
+pub use error::Error;
 pub use pageseal_core::Portable;

@@ -69,10 +69,20 @@ pub fn seal_file(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64> {
     let input = storage::open(plain, false)?;
-    let len = input
-        .metadata()
-        .map_err(|e| Error::io("stat", plain, e))?
-        .len();
+    let meta = input.metadata().map_err(|e| Error::io("stat", plain, e))?;
+    // A pipe or device reports length 0: sealing it would silently give an
+    // empty file.
+    if !meta.is_file() {
+        return Err(Error::io(
+            "read",
+            plain,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file (its length is unknown; pipes and devices are not supported)",
+            ),
+        ));
+    }
+    let len = meta.len();
     refuse_existing(out)?;
     let temp = Replacement::new(out)?;
     let file = temp
@@ -172,6 +182,21 @@ pub fn verify_file(
     })?;
     let mut bad_pages = bad.into_inner().unwrap_or_else(|p| p.into_inner());
     bad_pages.sort_by_key(|b| b.page);
+    // A file cut on a page boundary has no partial page: the header's data
+    // length tells that whole pages are missing (one entry, not one per page).
+    let data_len = file.header().data_len();
+    let payload = file.payload_len() as u64;
+    if file.partial_tail() == 0 && data_len > file.page_count() * payload {
+        bad_pages.push(BadPage {
+            page: file.page_count(),
+            reason: format!(
+                "page {} missing: the file ends before it, but the header records \
+                 {data_len} bytes of data ({} pages)",
+                file.page_count(),
+                data_len.div_ceil(payload)
+            ),
+        });
+    }
     Ok(VerifyReport {
         pages: file.page_count(),
         bad_pages,
@@ -209,6 +234,19 @@ pub fn rotate_file(
         old.opened_keyslot(),
         tuning,
     )?;
+    // Every page is re-sealed under the new epoch, so the new file needs no
+    // older data key: drop them first, so that a full epoch table (see
+    // `Tuning::seal_limit`) does not stop the rotation that would empty it.
+    let current = new.current_epoch();
+    new.change_header(|header, keys| {
+        let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
+        let stale: Vec<u32> = header
+            .epochs()
+            .map(|(e, _)| e)
+            .filter(|&e| e != current)
+            .collect();
+        stale.iter().try_for_each(|&e| header.drop_epoch(e, keys))
+    })?;
     let epoch = new.rotate()?;
     for_each_page(old.page_count(), threads, progress, |page, buf| {
         buf.resize(old.payload_len(), 0);

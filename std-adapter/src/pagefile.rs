@@ -284,7 +284,15 @@ impl PageFile {
         self.check_payload(out.len())?;
         let mut buf = vec![0u8; self.page_size()];
         self.read_raw(page, &mut buf)?;
-        let opened = self.open_raw(page, &mut buf);
+        let mut opened = self.open_raw(page, &mut buf);
+        if opened.is_err() {
+            // A migration may have re-sealed this page (and dropped the
+            // epoch of the bytes read) or be writing it right now: read it
+            // again under the page lock, which migration holds per page.
+            let _guard = self.lock_page(page);
+            self.read_raw(page, &mut buf)?;
+            opened = self.open_raw(page, &mut buf);
+        }
         if opened.is_ok() {
             out.copy_from_slice(&buf[..out.len()]);
         } else {

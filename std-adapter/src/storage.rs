@@ -75,9 +75,10 @@ impl Replacement {
         options.read(true).write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        // Name the target in the error: the user never asked for `temp`.
         let file = options
             .open(&temp)
-            .map_err(|e| Error::io("create", &temp, e))?;
+            .map_err(|e| Error::io("create", target, e))?;
         Ok(Replacement {
             target: target.to_path_buf(),
             temp,

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::ffi::OsStr;
+
 use common::*;
 
 #[test]
@@ -131,6 +133,8 @@ fn seal_unseal_verify_text_and_json() {
     );
     s.ok();
     assert!(s.stdout.contains("(10000 bytes)"), "{}", s.stdout);
+    // No progress bar when stderr is not a terminal.
+    assert!(s.stderr.is_empty(), "{}", s.stderr);
     let j = info(&sealed);
     let payload = j["payload_per_page"].as_u64().unwrap();
     let pages = 10_000u64.div_ceil(payload);
@@ -172,7 +176,10 @@ fn seal_unseal_verify_text_and_json() {
     assert!(vj["damaged_header_copy"].is_null());
 
     let out = p(dir.path(), "out");
-    let u = run_key(&key, ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()]);
+    let u = run_key(
+        &key,
+        ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()],
+    );
     u.ok();
     assert!(
         u.stdout.contains(&format!("{pages} pages verified")),
@@ -182,8 +189,11 @@ fn seal_unseal_verify_text_and_json() {
     assert_eq!(std::fs::read(&out).unwrap(), plain_bytes);
 
     // unseal and seal refuse to overwrite an existing file.
-    run_key(&key, ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()])
-        .fails(EXIT_IO, &[&out.display().to_string(), "exists"]);
+    run_key(
+        &key,
+        ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()],
+    )
+    .fails(EXIT_IO, &[&out.display().to_string(), "exists"]);
     run_key(&key, ["seal".as_ref(), plain.as_os_str(), out.as_os_str()])
         .fails(EXIT_IO, &[&out.display().to_string(), "exists"]);
     assert_eq!(std::fs::read(&out).unwrap(), plain_bytes);
@@ -215,7 +225,11 @@ fn every_key_source() {
     // Standard input.
     run_stdin(
         format!("{key}\n").as_bytes(),
-        ["verify".as_ref(), sealed.as_os_str(), "--key-stdin".as_ref()],
+        [
+            "verify".as_ref(),
+            sealed.as_os_str(),
+            "--key-stdin".as_ref(),
+        ],
     )
     .ok();
     // An inherited file descriptor (the shell opens fd 7 on the key file).
@@ -223,10 +237,11 @@ fn every_key_source() {
     run_cmd(
         std::process::Command::new("sh")
             .arg("-c")
-            .arg(r#"exec "$0" verify "$1" --key-fd 7 7<"$2""#)
-            .arg(env!("CARGO_BIN_EXE_pageseal"))
+            .arg(r#"f=$1 k=$2; shift 2; exec "$@" verify "$f" --key-fd 7 7<"$k""#)
+            .arg("sh")
             .arg(&sealed)
             .arg(&kf)
+            .args(bin_argv())
             .env_remove("PAGESEAL_KEY")
             .stdin(std::process::Stdio::null()),
     )
@@ -251,7 +266,7 @@ fn every_key_source() {
         "--page-size".as_ref(),
         "512".as_ref(),
     ];
-    args.extend(FAST_KDF.iter().map(|s| s.as_ref()));
+    args.extend(FAST_KDF.iter().map(OsStr::new));
     run_stdin(b"correct horse battery staple\n", args).ok();
     let j = info(&sp);
     assert_eq!(j["keyslots"][0]["kdf"], "argon2id");
@@ -284,7 +299,7 @@ fn rekey_changes_the_key_and_touches_no_page() {
         "--new-key-env".as_ref(),
         NEW_KEY_VAR.as_ref(),
     ];
-    args.extend(FAST_KDF.iter().map(|s| s.as_ref()));
+    args.extend(FAST_KDF.iter().map(OsStr::new));
     let r = run_cmd(
         pageseal()
             .args(&args)
@@ -328,7 +343,11 @@ fn rekey_changes_the_key_and_touches_no_page() {
     );
     run_key(&old, ["verify".as_ref(), sealed.as_os_str()]).fails(EXIT_KEY, &["wrong key"]);
     let out = p(dir.path(), "out");
-    run_key(&newer, ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()]).ok();
+    run_key(
+        &newer,
+        ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()],
+    )
+    .ok();
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&plain).unwrap());
 
     // Raw key -> raw key: the old raw key is refused as a wrong key.
@@ -380,11 +399,22 @@ fn rotate_moves_every_page_to_a_new_epoch() {
         assert_eq!(epochs.len(), 1, "{j:#}");
         assert_eq!(epochs[0]["epoch"].as_u64(), Some(round));
         // Same file, same keyslots, same data length and geometry.
-        for field in ["file_id", "keyslots", "data_len", "pages", "page_size", "suite"] {
+        for field in [
+            "file_id",
+            "keyslots",
+            "data_len",
+            "pages",
+            "page_size",
+            "suite",
+        ] {
             assert_eq!(j[field], j0[field], "{field}");
         }
         let out = p(dir.path(), &format!("out{round}"));
-        run_key(&key, ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()]).ok();
+        run_key(
+            &key,
+            ["unseal".as_ref(), sealed.as_os_str(), out.as_os_str()],
+        )
+        .ok();
         assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&plain).unwrap());
     }
     // Every page was re-sealed (fresh key, fresh nonce): no page is unchanged.
@@ -498,7 +528,10 @@ fn cpu_reports_features_and_a_backend_per_suite() {
     assert_eq!(j["arch"], std::env::consts::ARCH);
     assert!(j["features"].is_array());
     let suites = j["suites"].as_array().unwrap();
-    let names: Vec<&str> = suites.iter().map(|s| s["suite"].as_str().unwrap()).collect();
+    let names: Vec<&str> = suites
+        .iter()
+        .map(|s| s["suite"].as_str().unwrap())
+        .collect();
     assert_eq!(names, SUITES);
     for s in suites {
         let backend = s["backend"].as_str().unwrap();

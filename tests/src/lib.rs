@@ -19,14 +19,25 @@ pub type Implementation = (&'static str, Box<dyn Aead>);
 /// Every implementation of `suite` to test, keyed with `key`, each with a
 /// short name used in failure messages.
 ///
-/// Today this is only `pageseal-core`'s [`Portable`]. The hardware backends
-/// of `pageseal-dispatch` (AES-NI/VAES, ARMv8 AES, ...) get added here once
-/// they exist, each behind a check that the running CPU supports it, so that
-/// every known-answer vector also runs against them.
+/// `pageseal-core`'s [`Portable`], then every hardware backend of
+/// `pageseal-dispatch` that this CPU can run for `suite` (AES-NI, VAES256,
+/// VAES512, ARMv8 ...), so that every known-answer vector runs on each.
 ///
 /// Fails as the constructors do, e.g. with [`Error::InvalidKeyLength`].
 pub fn implementations(suite: Suite, key: &[u8]) -> Result<Vec<Implementation>, Error> {
-    Ok(vec![("portable", Box::new(Portable::new(suite, key)?))])
+    let mut all: Vec<Implementation> = vec![("portable", Box::new(Portable::new(suite, key)?))];
+    for backend in pageseal_dispatch::available_backends(suite) {
+        if backend != pageseal_dispatch::Backend::Portable {
+            let cipher = pageseal_dispatch::Cipher::with_backend(suite, key, backend).map_err(
+                |e| match e {
+                    pageseal_dispatch::Error::Core(e) => e,
+                    other => panic!("{backend} is available for {suite} but: {other}"),
+                },
+            )?;
+            all.push((backend.name(), Box::new(cipher)));
+        }
+    }
+    Ok(all)
 }
 
 /// What a vector expects to happen.

@@ -144,7 +144,10 @@ fn the_automatic_choice_is_available_and_portable_always_is() {
         assert_eq!(available.last(), Some(&Backend::Portable));
         assert_eq!(available.first(), Some(&backend_for(suite)));
         let key = vec![9; suite.key_len()];
-        assert_eq!(Cipher::new(suite, &key).unwrap().backend(), backend_for(suite));
+        assert_eq!(
+            Cipher::new(suite, &key).unwrap().backend(),
+            backend_for(suite)
+        );
     }
     assert!(recommended_suite().is_keyed());
 }
@@ -177,9 +180,11 @@ fn names_round_trip_and_detection_is_stable() {
     assert_eq!(Cpu::detect(), Cpu::detect());
     for backend in Backend::ALL {
         if backend.features().iter().all(|&f| Cpu::detect().has(f)) {
-            assert!(backend.is_available(Suite::Checksum) || backend == Backend::Portable
-                || !backend.has_kernel(Suite::Checksum));
+            assert!(
+                backend.is_available(Suite::Checksum)
+                    || backend == Backend::Portable
+                    || !backend.has_kernel(Suite::Checksum)
+            );
         }
     }
 }
-

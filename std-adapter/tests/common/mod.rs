@@ -121,10 +121,28 @@ impl Run {
     }
 }
 
+/// How to start the `pageseal` binary: its path, preceded by the runner
+/// cargo uses for this target when there is one (`CARGO_TARGET_<TRIPLE>_RUNNER`,
+/// e.g. `qemu-aarch64 ...` when cross-testing: the binary is then foreign to
+/// the machine and cannot be started directly).
+pub fn bin_argv() -> Vec<String> {
+    let arch = format!("_{}_", std::env::consts::ARCH.to_uppercase());
+    let mut argv: Vec<String> = std::env::vars()
+        .find(|(k, _)| {
+            k.starts_with("CARGO_TARGET_") && k.ends_with("_RUNNER") && k.contains(&arch)
+        })
+        .map(|(_, v)| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    argv.push(env!("CARGO_BIN_EXE_pageseal").to_string());
+    argv
+}
+
 /// A command for the `pageseal` binary with a clean environment: no
 /// `PAGESEAL_KEY`, no crash hook, stdin not a terminal.
 pub fn pageseal() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pageseal"));
+    let argv = bin_argv();
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
     cmd.env_remove("PAGESEAL_KEY")
         .env_remove("PAGESEAL_TEST_CRASH_AT")
         .env_remove(KEY_VAR)
@@ -168,20 +186,23 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_cmd_stdin(pageseal().args(args), input)
+}
+
+/// Runs `cmd` with `input` on standard input.
+pub fn run_cmd_stdin(cmd: &mut Command, input: &[u8]) -> Run {
     use std::io::Write;
-    let mut child = pageseal()
-        .args(args)
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the pageseal binary runs");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(input)
-        .expect("write stdin");
+    match child.stdin.take().expect("piped").write_all(input) {
+        // The command may exit before reading its input (e.g. on a usage error).
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.expect("write stdin"),
+    }
     Run::from_output(child.wait_with_output().expect("wait"))
 }
 
@@ -248,7 +269,12 @@ pub fn page_bytes(path: &Path, page_size: usize) -> Vec<u8> {
 pub fn temp_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .expect("read dir")
-        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|n| n.starts_with('.') && n.contains(".pageseal-") && n.ends_with(".tmp"))
         .collect()
 }

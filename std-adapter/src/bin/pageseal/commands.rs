@@ -41,13 +41,22 @@ pub fn run(command: Command) -> Result<u8> {
             )?;
             let bar = progress(pages, "creating");
             let zeros = vec![0u8; pf.payload_len()];
-            for n in 0..pages {
-                pf.append_page(&zeros)?;
-                bar.set_position(n + 1);
-            }
+            let filled = (0..pages)
+                .try_for_each(|n| {
+                    pf.append_page(&zeros)?;
+                    bar.set_position(n + 1);
+                    Ok(())
+                })
+                .and_then(|()| {
+                    pf.set_data_len(pages * pf.payload_len() as u64);
+                    pf.close()
+                });
             bar.finish_and_clear();
-            pf.set_data_len(pages * pf.payload_len() as u64);
-            pf.close()?;
+            if let Err(e) = filled {
+                // Leave no partial file (it would verify, with fewer pages).
+                let _ = std::fs::remove_file(&file);
+                return Err(e);
+            }
             println!(
                 "created {}: {pages} pages of {} bytes, {}",
                 file.display(),
@@ -160,6 +169,9 @@ pub fn run(command: Command) -> Result<u8> {
                     reason: "the old and the new key cannot both come from standard input".into(),
                 });
             }
+            // Bad --kdf-* values are a usage error, not a fault of the file.
+            let kdf = kdf_params(&kdf);
+            kdf.validate().map_err(Error::Invalid)?;
             let secret = existing_secret(&key, &file)?
                 .ok_or(Error::Invalid(pageseal::core::Error::KeyNotExpected))?;
             let pf = PageFile::open(&file, Some(&secret.as_secret()), true, Tuning::default())?;
@@ -169,7 +181,7 @@ pub fn run(command: Command) -> Result<u8> {
             })?;
             let new_secret =
                 source.read(&format!("New passphrase for {}: ", file.display()), true)?;
-            let slot = pf.rekey(&new_secret.as_secret(), &kdf_params(&kdf))?;
+            let slot = pf.rekey(&new_secret.as_secret(), &kdf)?;
             pf.close()?;
             println!(
                 "rekeyed {}: keyslot {slot} now opens with the new {}; no page was rewritten",

@@ -54,6 +54,9 @@ fn exit_code(e: &Error) -> u8 {
         Error::Io { .. } => EXIT_IO,
         Error::KeySource { .. } | Error::KeyMissing { .. } => EXIT_KEY,
         Error::Page { .. } | Error::Truncated { .. } => EXIT_VERIFY,
+        // A key given for a checksum-only file (e.g. `seal --cipher checksum
+        // --key-env K`) is a key error, as it is when opening one.
+        Error::Invalid(CoreError::KeyNotExpected) => EXIT_KEY,
         Error::Format { source, .. } => match source {
             CoreError::WrongKey
             | CoreError::NoKeyslotFor { .. }

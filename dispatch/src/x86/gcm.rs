@@ -1,0 +1,313 @@
+//! AES-GCM kernels, eight registers per iteration (8 blocks with AES-NI
+//! and PCLMULQDQ, 16 blocks with 256-bit VAES and VPCLMULQDQ). Sealing is
+//! stitched: counter-mode AES and GHASH in one pass over the page.
+//!
+//! GHASH ([`super::ghash`]) hashes a whole iteration with precomputed
+//! powers of the hash key and one reduction.
+//!
+//! Sealing hashes each iteration's ciphertext during the next iteration's
+//! AES rounds. Opening verifies before it decrypts: it hashes the
+//! ciphertext (same aggregated GHASH), compares tags in constant time, and
+//! runs counter mode only when they match; on a mismatch it wipes the
+//! buffer (as the `Aead` contract asks) and never produces plaintext.
+
+use core::arch::x86_64::{__m128i, _mm_set_epi64x};
+
+use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
+use zeroize::Zeroize;
+
+use super::aes_key::{encrypt, expand};
+use super::aesni_lanes::load128;
+use super::gcm_lanes::{Wide, Xmm, Ymm};
+use super::ghash::{MAX_CHUNK, Powers, REGS, ghash, ghash_padded, load_chunk, mul, zero};
+use super::{Isa, Proven};
+
+/// Longest plaintext AES-GCM allows: 2^36 - 32 bytes.
+const MAX_MESSAGE: u64 = (1 << 36) - 32;
+
+/// Whether `suite` is one of the AES-GCM suites.
+pub(crate) fn is_gcm(suite: Suite) -> bool {
+    matches!(suite, Suite::Aes128Gcm | Suite::Aes256Gcm)
+}
+
+/// AES-GCM keyed for one of the x86 levels: round keys and hash-key
+/// powers, wiped on drop.
+pub(crate) struct Gcm {
+    proof: Proven,
+    aes256: bool,
+    round_keys: [[u8; 16]; 15],
+    powers: Powers,
+}
+
+impl Gcm {
+    /// Keys AES-GCM with a 16- or 32-byte `key` (length already checked).
+    pub(crate) fn new(proof: Proven, key: &[u8]) -> Gcm {
+        let mut round_keys = [[0; 16]; 15];
+        // SAFETY: every level `proof` can vouch for includes AES-NI,
+        // PCLMULQDQ, SSSE3 and SSE4.1, the features `setup` enables.
+        let powers = unsafe { setup(key, &mut round_keys) };
+        Gcm {
+            proof,
+            aes256: key.len() == 32,
+            round_keys,
+            powers,
+        }
+    }
+
+    /// AES-128-GCM or AES-256-GCM.
+    pub(crate) fn suite(&self) -> Suite {
+        if self.aes256 {
+            Suite::Aes256Gcm
+        } else {
+            Suite::Aes128Gcm
+        }
+    }
+
+    /// Encrypts `buf` in place and returns the tag.
+    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
+        check_len(buf)?;
+        self.run::<false>(nonce, aad, buf, &[0; 16])
+    }
+
+    /// Decrypts `buf` in place and checks `tag`; on a mismatch wipes `buf`.
+    pub(crate) fn open(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<(), Error> {
+        check_len(buf)?;
+        self.run::<true>(nonce, aad, buf, tag).map(drop)
+    }
+
+    /// Seals, or opens against `tag`, on the level `proof` vouches for.
+    fn run<const DECRYPT: bool>(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<Tag, Error> {
+        match (self.proof.0, self.aes256) {
+            // SAFETY: `proof` certifies AES-NI, PCLMULQDQ, SSSE3, SSE4.1.
+            (Isa::AesNi, false) => unsafe { crypt_xmm::<11, DECRYPT>(self, nonce, aad, buf, tag) },
+            // SAFETY: as above.
+            (Isa::AesNi, true) => unsafe { crypt_xmm::<15, DECRYPT>(self, nonce, aad, buf, tag) },
+            // SAFETY: the VAES levels certify AVX2, VAES and VPCLMULQDQ too.
+            (Isa::Vaes256, false) => unsafe {
+                crypt_ymm::<11, DECRYPT>(self, nonce, aad, buf, tag)
+            },
+            // SAFETY: as above.
+            (Isa::Vaes256, true) => unsafe { crypt_ymm::<15, DECRYPT>(self, nonce, aad, buf, tag) },
+            // SAFETY: `Isa::Vaes512` certifies AVX-512 F/BW/VL on top.
+            (Isa::Vaes512, false) => unsafe {
+                crypt_ymm32::<11, DECRYPT>(self, nonce, aad, buf, tag)
+            },
+            // SAFETY: as above.
+            (Isa::Vaes512, true) => unsafe {
+                crypt_ymm32::<15, DECRYPT>(self, nonce, aad, buf, tag)
+            },
+        }
+    }
+}
+
+impl Drop for Gcm {
+    fn drop(&mut self) {
+        self.round_keys.zeroize();
+    }
+}
+
+fn check_len(buf: &[u8]) -> Result<(), Error> {
+    if buf.len() as u64 > MAX_MESSAGE {
+        Err(Error::MessageTooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Expands `key` into `round_keys` and returns the powers of the hash key
+/// `H = AES_K(0)`.
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn setup(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
+    let mut rk = expand(key);
+    let rounds = if key.len() == 32 { 15 } else { 11 };
+    let mut xmm_rk = [Xmm(zero()); 15];
+    for ((x, k), out) in xmm_rk.iter_mut().zip(rk).zip(round_keys.iter_mut()) {
+        *x = Xmm(k);
+        x.store(out);
+    }
+    let [h] = encrypt(&xmm_rk[..rounds], [Xmm(zero())]);
+    let mut h_bytes = [0u8; 16];
+    h.store(&mut h_bytes);
+    let powers = Powers::new(&h_bytes);
+    rk.zeroize();
+    xmm_rk.iter_mut().for_each(|x| x.0.zeroize());
+    h_bytes.zeroize();
+    powers
+}
+
+/// Defines `$name`, the kernel [`crypt`] on vectors `$v` compiled with
+/// `$features`.
+macro_rules! kernel {
+    ($(#[$doc:meta])* $name:ident, $v:ty, $features:literal) => {
+        $(#[$doc])*
+        #[target_feature(enable = $features)]
+        fn $name<const RK: usize, const DECRYPT: bool>(
+            gcm: &Gcm,
+            nonce: &[u8],
+            aad: &[u8],
+            buf: &mut [u8],
+            tag: &Tag,
+        ) -> Result<Tag, Error> {
+            crypt::<$v, RK, DECRYPT>(gcm, nonce, aad, buf, tag)
+        }
+    };
+}
+
+kernel!(
+    /// AES-NI and PCLMULQDQ: one block per register, 8 per iteration.
+    crypt_xmm,
+    Xmm,
+    "aes,pclmulqdq,ssse3,sse4.1"
+);
+kernel!(
+    /// VAES and VPCLMULQDQ on AVX2: two blocks per register, 16 per iteration.
+    crypt_ymm,
+    Ymm,
+    "aes,pclmulqdq,ssse3,sse4.1,avx2,vaes,vpclmulqdq"
+);
+kernel!(
+    /// The 256-bit kernel compiled with AVX-512VL, so that it has 32 vector
+    /// registers instead of 16 (fewer spills of round keys and powers).
+    crypt_ymm32,
+    Ymm,
+    "aes,pclmulqdq,ssse3,sse4.1,avx2,vaes,vpclmulqdq,avx512f,avx512bw,avx512vl"
+);
+
+/// Counter-mode keystream for one iteration: blocks `first ..` of the
+/// byte-reversed counter block `rev`, encrypted under `rk`.
+#[inline(always)]
+fn keystream<V: Wide, const RK: usize>(rk: &[V; RK], rev: __m128i, first: u32) -> [V; REGS] {
+    let step = V::BLOCKS as u32;
+    let mut blocks = [V::counters(rev, first); REGS];
+    let mut counter = first;
+    for b in blocks.iter_mut().skip(1) {
+        counter = counter.wrapping_add(step);
+        *b = V::counters(rev, counter);
+    }
+    encrypt(rk, blocks)
+}
+
+/// Seals `buf` (`DECRYPT == false`) and returns the tag, or opens it
+/// against `tag` (which sealing ignores), with the `RK` round keys of
+/// AES-128 (11) or AES-256 (15).
+#[inline(always)]
+fn crypt<V: Wide, const RK: usize, const DECRYPT: bool>(
+    gcm: &Gcm,
+    nonce: &[u8],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &Tag,
+) -> Result<Tag, Error> {
+    let mut rk = [V::broadcast(zero()); RK];
+    for (k, bytes) in rk.iter_mut().zip(&gcm.round_keys) {
+        *k = V::broadcast(load128(bytes));
+    }
+    let mut j0 = [0u8; 16];
+    j0[..12].copy_from_slice(&nonce[..12]);
+    // The counter block byte-reversed: the 32-bit counter is lane 0's low word.
+    let rev = Xmm::load(&j0).bswap().0;
+    let acc = ghash_padded::<V>(&gcm.powers, zero(), aad);
+    if DECRYPT {
+        // Verify first: hash the ciphertext, compare, only then decrypt.
+        let acc = ghash_padded::<V>(&gcm.powers, acc, buf);
+        let computed = finish::<RK>(gcm, rev, acc, aad.len(), buf.len());
+        verify_or_wipe(&computed, tag, buf)?;
+        ctr::<V, RK, false>(gcm, &rk, rev, buf, acc);
+        Ok(computed)
+    } else {
+        let acc = ctr::<V, RK, true>(gcm, &rk, rev, buf, acc);
+        Ok(finish::<RK>(gcm, rev, acc, aad.len(), buf.len()))
+    }
+}
+
+/// XORs `buf` with the keystream from counter 2. With `HASH`, also folds
+/// the ciphertext produced into `acc`, stitched: each chunk is hashed
+/// while the next chunk's AES rounds run.
+#[inline(always)]
+fn ctr<V: Wide, const RK: usize, const HASH: bool>(
+    gcm: &Gcm,
+    rk: &[V; RK],
+    rev: __m128i,
+    buf: &mut [u8],
+    mut acc: __m128i,
+) -> __m128i {
+    let chunk = REGS * V::BLOCKS;
+    let full = gcm.powers.chunk::<V>(chunk);
+    let mut counter = 2u32;
+    let mut pending: Option<[V; REGS]> = None;
+    let mut chunks = buf.chunks_exact_mut(16 * chunk);
+    for c in &mut chunks {
+        let ks = keystream(rk, rev, counter);
+        counter = counter.wrapping_add(chunk as u32);
+        if let Some(previous) = &pending {
+            acc = ghash(acc, previous, &full);
+        }
+        let mut out = load_chunk::<V>(c);
+        for (o, k) in out.iter_mut().zip(ks) {
+            *o = o.xor(k);
+        }
+        for (r, v) in out.iter().enumerate() {
+            v.store(&mut c[16 * V::BLOCKS * r..]);
+        }
+        if HASH {
+            pending = Some(out);
+        }
+    }
+    if let Some(previous) = &pending {
+        acc = ghash(acc, previous, &full);
+    }
+    let rest = chunks.into_remainder();
+    if !rest.is_empty() {
+        let mut pad = [0u8; 16 * MAX_CHUNK];
+        pad[..rest.len()].copy_from_slice(rest);
+        let ks = keystream(rk, rev, counter);
+        for (r, (x, k)) in load_chunk::<V>(&pad).iter().zip(&ks).enumerate() {
+            x.xor(*k).store(&mut pad[16 * V::BLOCKS * r..]);
+        }
+        rest.copy_from_slice(&pad[..rest.len()]);
+        if HASH {
+            pad[rest.len()..].fill(0);
+            let tail = gcm.powers.chunk::<V>(rest.len().div_ceil(16));
+            acc = ghash(acc, &load_chunk(&pad), &tail);
+        }
+        pad.zeroize();
+    }
+    acc
+}
+
+/// The tag from the hash state after the message: fold in the length
+/// block, multiply by `H`, and mask with the encrypted counter block 1.
+#[inline(always)]
+fn finish<const RK: usize>(
+    gcm: &Gcm,
+    rev: __m128i,
+    acc: __m128i,
+    aad_len: usize,
+    msg_len: usize,
+) -> Tag {
+    let bits = |len: usize| (len as u64).wrapping_mul(8) as i64;
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    let lengths = unsafe { _mm_set_epi64x(bits(aad_len), bits(msg_len)) };
+    let h1 = gcm.powers.h1();
+    let s = Xmm(mul(Xmm(acc).xor(Xmm(lengths)).0, h1)).bswap();
+    let mut xmm_rk = [Xmm(zero()); RK];
+    for (k, bytes) in xmm_rk.iter_mut().zip(&gcm.round_keys) {
+        *k = Xmm(load128(bytes));
+    }
+    let [mask] = encrypt(&xmm_rk, [Xmm::counters(rev, 1)]);
+    let mut tag = [0u8; 16];
+    s.xor(mask).store(&mut tag);
+    tag
+}

@@ -1,0 +1,227 @@
+//! The vector operations the AES-GCM kernel of [`super::gcm`] is written
+//! over, on one 128-bit block (`Xmm`, AES-NI + PCLMULQDQ) or two blocks per
+//! 256-bit register (`Ymm`, VAES + VPCLMULQDQ).
+//!
+//! # Soundness
+//!
+//! The methods are safe functions executing AES-NI, PCLMULQDQ, SSSE3, AVX2,
+//! VAES and VPCLMULQDQ instructions. The types are private to the crate and
+//! only used inside the `#[target_feature]` kernels of [`super::gcm`], which
+//! run only for a [`super::Proven`] token created after detection found
+//! every feature of its level (`Ymm` only at the VAES levels). Every method
+//! is `#[inline(always)]` into those kernels.
+
+use core::arch::x86_64::{
+    __m128i, __m256i, _mm_add_epi32, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_clmulepi64_si128,
+    _mm_set_epi8, _mm_set_epi32, _mm_shuffle_epi8, _mm_shuffle_epi32, _mm_xor_si128,
+    _mm256_add_epi32, _mm256_aesenc_epi128, _mm256_aesenclast_epi128, _mm256_broadcastsi128_si256,
+    _mm256_castsi256_si128, _mm256_clmulepi64_epi128, _mm256_extracti128_si256, _mm256_set_epi32,
+    _mm256_shuffle_epi8, _mm256_shuffle_epi32, _mm256_xor_si256, _mm256_zextsi128_si256,
+};
+
+use super::aesni_lanes::{load128, store128};
+use super::vaes_lanes::{load256, store256};
+
+/// One or more AES blocks in a register, with the operations GCM needs.
+pub(crate) trait Wide: Copy {
+    /// 16-byte blocks per register.
+    const BLOCKS: usize;
+    /// Loads `16 * BLOCKS` bytes.
+    fn load(bytes: &[u8]) -> Self;
+    /// Stores `16 * BLOCKS` bytes.
+    fn store(self, out: &mut [u8]);
+    /// `block` in every lane.
+    fn broadcast(block: __m128i) -> Self;
+    /// `block` in lane 0, zeros in the others.
+    fn low(block: __m128i) -> Self;
+    /// Lane-wise XOR.
+    fn xor(self, other: Self) -> Self;
+    /// One AES round (`AESENC`) per lane.
+    fn aesenc(self, round_key: Self) -> Self;
+    /// The last AES round (`AESENCLAST`) per lane.
+    fn aesenclast(self, round_key: Self) -> Self;
+    /// Reverses the bytes of each 128-bit lane.
+    fn bswap(self) -> Self;
+    /// Swaps the 64-bit halves of each 128-bit lane.
+    fn swap_halves(self) -> Self;
+    /// Lane `j` is the byte-reversed counter block `rev` plus `first + j`
+    /// (in its low 32 bits, wrapping), byte-reversed back: GCM's `inc32`.
+    fn counters(rev: __m128i, first: u32) -> Self;
+    /// Carry-less product of one 64-bit half of each lane of `self` and
+    /// `other`, chosen by `IMM` as for `PCLMULQDQ`.
+    fn clmul<const IMM: i32>(self, other: Self) -> Self;
+    /// XOR of all lanes.
+    fn fold(self) -> __m128i;
+}
+
+/// The `PSHUFB` mask that reverses 16 bytes.
+#[inline(always)]
+fn reverse_mask() -> __m128i {
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    unsafe { _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+}
+
+/// One block in a 128-bit register.
+#[derive(Clone, Copy)]
+pub(crate) struct Xmm(pub(crate) __m128i);
+
+/// Two blocks in a 256-bit register.
+#[derive(Clone, Copy)]
+pub(crate) struct Ymm(__m256i);
+
+impl Wide for Xmm {
+    const BLOCKS: usize = 1;
+
+    #[inline(always)]
+    fn load(bytes: &[u8]) -> Self {
+        Xmm(load128(bytes))
+    }
+
+    #[inline(always)]
+    fn store(self, out: &mut [u8]) {
+        store128(self.0, out);
+    }
+
+    #[inline(always)]
+    fn broadcast(block: __m128i) -> Self {
+        Xmm(block)
+    }
+
+    #[inline(always)]
+    fn low(block: __m128i) -> Self {
+        Xmm(block)
+    }
+
+    #[inline(always)]
+    fn xor(self, other: Self) -> Self {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        Xmm(unsafe { _mm_xor_si128(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    fn aesenc(self, round_key: Self) -> Self {
+        // SAFETY: AES-NI was detected (module documentation).
+        Xmm(unsafe { _mm_aesenc_si128(self.0, round_key.0) })
+    }
+
+    #[inline(always)]
+    fn aesenclast(self, round_key: Self) -> Self {
+        // SAFETY: AES-NI was detected (module documentation).
+        Xmm(unsafe { _mm_aesenclast_si128(self.0, round_key.0) })
+    }
+
+    #[inline(always)]
+    fn bswap(self) -> Self {
+        // SAFETY: SSSE3 was detected with AES-NI (module documentation).
+        Xmm(unsafe { _mm_shuffle_epi8(self.0, reverse_mask()) })
+    }
+
+    #[inline(always)]
+    fn swap_halves(self) -> Self {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        Xmm(unsafe { _mm_shuffle_epi32::<0x4e>(self.0) })
+    }
+
+    #[inline(always)]
+    fn counters(rev: __m128i, first: u32) -> Self {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        Xmm(unsafe { _mm_add_epi32(rev, _mm_set_epi32(0, 0, 0, first as i32)) }).bswap()
+    }
+
+    #[inline(always)]
+    fn clmul<const IMM: i32>(self, other: Self) -> Self {
+        // SAFETY: PCLMULQDQ was detected (module documentation).
+        Xmm(unsafe { _mm_clmulepi64_si128::<IMM>(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    fn fold(self) -> __m128i {
+        self.0
+    }
+}
+
+impl Wide for Ymm {
+    const BLOCKS: usize = 2;
+
+    #[inline(always)]
+    fn load(bytes: &[u8]) -> Self {
+        Ymm(load256(bytes))
+    }
+
+    #[inline(always)]
+    fn store(self, out: &mut [u8]) {
+        store256(self.0, out);
+    }
+
+    #[inline(always)]
+    fn broadcast(block: __m128i) -> Self {
+        // SAFETY: AVX2 was detected (module documentation).
+        Ymm(unsafe { _mm256_broadcastsi128_si256(block) })
+    }
+
+    #[inline(always)]
+    fn low(block: __m128i) -> Self {
+        // SAFETY: AVX was detected (module documentation).
+        Ymm(unsafe { _mm256_zextsi128_si256(block) })
+    }
+
+    #[inline(always)]
+    fn xor(self, other: Self) -> Self {
+        // SAFETY: AVX2 was detected (module documentation).
+        Ymm(unsafe { _mm256_xor_si256(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    fn aesenc(self, round_key: Self) -> Self {
+        // SAFETY: VAES was detected (module documentation).
+        Ymm(unsafe { _mm256_aesenc_epi128(self.0, round_key.0) })
+    }
+
+    #[inline(always)]
+    fn aesenclast(self, round_key: Self) -> Self {
+        // SAFETY: VAES was detected (module documentation).
+        Ymm(unsafe { _mm256_aesenclast_epi128(self.0, round_key.0) })
+    }
+
+    #[inline(always)]
+    fn bswap(self) -> Self {
+        // SAFETY: AVX2 was detected (module documentation).
+        Ymm(unsafe { _mm256_shuffle_epi8(self.0, Self::broadcast(reverse_mask()).0) })
+    }
+
+    #[inline(always)]
+    fn swap_halves(self) -> Self {
+        // SAFETY: AVX2 was detected (module documentation).
+        Ymm(unsafe { _mm256_shuffle_epi32::<0x4e>(self.0) })
+    }
+
+    #[inline(always)]
+    fn counters(rev: __m128i, first: u32) -> Self {
+        let (a, b) = (first as i32, first.wrapping_add(1) as i32);
+        // SAFETY: AVX2 was detected (module documentation).
+        let sum = unsafe {
+            _mm256_add_epi32(
+                Self::broadcast(rev).0,
+                _mm256_set_epi32(0, 0, 0, b, 0, 0, 0, a),
+            )
+        };
+        Ymm(sum).bswap()
+    }
+
+    #[inline(always)]
+    fn clmul<const IMM: i32>(self, other: Self) -> Self {
+        // SAFETY: VPCLMULQDQ and AVX were detected (module documentation).
+        Ymm(unsafe { _mm256_clmulepi64_epi128::<IMM>(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    fn fold(self) -> __m128i {
+        // SAFETY: AVX2 was detected (module documentation).
+        unsafe {
+            _mm_xor_si128(
+                _mm256_castsi256_si128(self.0),
+                _mm256_extracti128_si256::<1>(self.0),
+            )
+        }
+    }
+}
