@@ -142,10 +142,10 @@ pub(crate) fn crash_point() {
             .ok()
             .and_then(|v| v.parse().ok())
     });
-    if let Some(at) = *at {
-        if STEPS.fetch_add(1, Ordering::SeqCst) + 1 == at {
-            std::process::abort();
-        }
+    if let Some(at) = *at
+        && STEPS.fetch_add(1, Ordering::SeqCst) + 1 == at
+    {
+        std::process::abort();
     }
 }
 

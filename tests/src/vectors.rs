@@ -88,7 +88,7 @@ pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
         }
     }
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits ({})", bytes.len()));
     }
     bytes

@@ -110,7 +110,7 @@ pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
     );
     println!(
         "pages:         {pages}{}",
-        if body % h.page_size() as u64 != 0 {
+        if !body.is_multiple_of(h.page_size() as u64) {
             " (plus a partial page: truncated)"
         } else {
             ""
