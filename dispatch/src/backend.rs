@@ -123,8 +123,14 @@ pub fn available_backends(suite: Suite) -> impl Iterator<Item = Backend> {
         .filter(move |b| b.is_available(suite))
 }
 
-/// The backend [`crate::Cipher::new`] uses for `suite` on this CPU.
+/// The backend [`crate::Cipher::new`] uses for `suite` on this CPU: the
+/// fastest one available, or always [`Backend::Portable`] in a build with
+/// `--cfg pageseal_backend="portable"` (for testing the constant-time path
+/// through every layer, e.g. together with the primitive crates' soft cfgs).
 pub fn backend_for(suite: Suite) -> Backend {
+    if cfg!(pageseal_backend = "portable") {
+        return Backend::Portable;
+    }
     available_backends(suite)
         .next()
         .unwrap_or(Backend::Portable)

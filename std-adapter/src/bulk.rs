@@ -118,7 +118,12 @@ pub fn unseal_file(
     let file = PageFile::open(sealed, secret, false, tuning)?;
     check_whole(&file)?;
     let payload = file.payload_len() as u64;
-    let len = file.header().data_len();
+    // A data length of 0 with pages present was not recorded (files written
+    // page by page through the library): every payload byte is data.
+    let len = match file.header().data_len() {
+        0 => file.page_count() * payload,
+        recorded => recorded,
+    };
     if len > file.page_count() * payload {
         return Err(Error::Truncated {
             path: sealed.to_path_buf(),
@@ -219,6 +224,7 @@ pub fn rotate_file(
     let old = PageFile::open(path, Some(secret), false, tuning)?;
     check_whole(&old)?;
     let temp = Replacement::new(path)?;
+    temp.keep_permissions_of(path)?;
     let file = temp
         .file()
         .try_clone()

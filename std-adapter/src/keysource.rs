@@ -71,6 +71,12 @@ impl KeySource {
             },
             KeySource::Fd(fd) => read_all(std::fs::File::open(format!("/dev/fd/{fd}")))
                 .map_err(|e| fail(format!("{e} (is the descriptor open for reading?)")))?,
+            // Typed on a terminal: read one line without echo.
+            KeySource::Stdin if std::io::stdin().is_terminal() => Zeroizing::new(
+                rpassword::read_password()
+                    .map_err(|e| fail(e.to_string()))?
+                    .into_bytes(),
+            ),
             KeySource::Stdin => {
                 read_all(Ok(std::io::stdin().lock())).map_err(|e| fail(e.to_string()))?
             }

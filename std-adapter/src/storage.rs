@@ -71,6 +71,7 @@ impl Replacement {
         temp_name.push(name);
         temp_name.push(format!(".pageseal-{}.tmp", std::process::id()));
         let temp = target.with_file_name(temp_name);
+        remove_stale_temps(target);
         let mut options = OpenOptions::new();
         options.read(true).write(true).create_new(true);
         #[cfg(unix)]
@@ -84,6 +85,16 @@ impl Replacement {
             temp,
             file: Some(file),
         })
+    }
+
+    /// Gives the temporary file the permission bits of `original`, so that
+    /// replacing a file does not change who may read it.
+    pub(crate) fn keep_permissions_of(&self, original: &Path) -> Result<()> {
+        let permissions = std::fs::metadata(original)
+            .map_err(|e| Error::io("stat", original, e))?
+            .permissions();
+        std::fs::set_permissions(&self.temp, permissions)
+            .map_err(|e| Error::io("set permissions of", &self.temp, e))
     }
 
     /// The temporary file.
@@ -126,6 +137,41 @@ impl Drop for Replacement {
     fn drop(&mut self) {
         if !self.temp.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Removes temporary files left next to `target` by runs that died before
+/// renaming them (`.NAME.pageseal-PID.tmp` whose process no longer exists:
+/// an unseal's may hold plaintext). Linux only, where `/proc` tells whether
+/// a process is alive; elsewhere nothing is removed.
+fn remove_stale_temps(target: &Path) {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return;
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.pageseal-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let pid = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

@@ -7,9 +7,10 @@
 //! An abort skips destructors, so the temporary file of `seal`, `unseal`
 //! and `rotate` (`.NAME.pageseal-PID.tmp`, next to the target) is left
 //! behind when the crash comes before the rename. The target itself is
-//! never partial. The tests count these leftovers and check they are
-//! harmless (mode 0600, never picked up as the target, no obstacle to a
-//! retry).
+//! never partial. The next run for the same target removes temporary files
+//! whose process is gone (an unseal's may hold plaintext); the tests check
+//! that at most the latest crash's file is ever present, that it is private
+//! (mode 0600), and that it never stops a retry.
 
 mod common;
 
@@ -79,12 +80,16 @@ fn crash_seal(cipher: &str) {
         if cipher != "checksum" {
             cmd.args(["--key-env", KEY_VAR]).env(KEY_VAR, &key);
         }
-        let before = temp_files(dir.path()).len();
         let done = run_crashing(&mut cmd, n);
+        let left = temp_files(dir.path());
+        // Earlier crashes' files were cleaned up by this run.
+        assert!(
+            left.len() <= 1,
+            "crash point {n}: stale temp files kept: {left:?}"
+        );
+        let new_temps = left.len();
         if !done {
             aborted += 1;
-            let left = temp_files(dir.path());
-            let new_temps = left.len() - before;
             leftovers += new_temps;
             // Never a partial target: absent, or whole and right.
             if out.exists() {
@@ -129,8 +134,10 @@ fn crash_seal(cipher: &str) {
         n - 1
     );
     assert!(complete_after_abort >= 1, "no crash point after the rename");
-    assert_eq!(removed, leftovers);
-    // Every abort before the rename leaves its temp file (no cleanup on abort).
+    // The successful run removed the last crash's file and renamed its own.
+    assert_eq!(removed, 0);
+    // Every abort before the rename left its own temp file (no cleanup on
+    // abort itself); the next run removed it.
     assert_eq!(leftovers, aborted - complete_after_abort);
 }
 

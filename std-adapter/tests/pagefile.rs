@@ -711,8 +711,6 @@ fn every_backend_reads_every_other_backends_pages() {
 /// A file written through the library and closed, then unsealed by the
 /// CLI: the output should hold the pages' data, not be silently empty.
 #[test]
-#[ignore = "bug: the header's data length stays 0 unless the library user calls \
-            set_data_len, and `pageseal unseal` then writes an empty file and exits 0"]
 fn cli_unseals_a_file_written_by_the_library() {
     let (dir, path) = scratch();
     let k = key(14);

@@ -47,23 +47,27 @@ pub fn run(
         }
     }
     if as_json {
-        println!(
+        say!(
             "{:#}",
             json!({"arch": std::env::consts::ARCH, "results": rows})
         );
     } else {
-        println!(
+        say!(
             "{:<18} {:<9} {:>9} {:>12} {:>12}",
-            "suite", "backend", "page", "seal MB/s", "open MB/s"
+            "suite",
+            "backend",
+            "page",
+            "seal MB/s",
+            "open MB/s"
         );
         for r in &rows {
-            println!(
-                "{:<18} {:<9} {:>9} {:>12} {:>12}",
+            say!(
+                "{:<18} {:<9} {:>9} {:>12.1} {:>12.1}",
                 r["suite"].as_str().unwrap_or(""),
                 r["backend"].as_str().unwrap_or(""),
-                r["page_size"],
-                r["seal_mb_s"],
-                r["open_mb_s"]
+                r["page_size"].as_u64().unwrap_or(0),
+                r["seal_mb_s"].as_f64().unwrap_or(0.0),
+                r["open_mb_s"].as_f64().unwrap_or(0.0),
             );
         }
     }

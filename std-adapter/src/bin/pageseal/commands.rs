@@ -57,7 +57,7 @@ pub fn run(command: Command) -> Result<u8> {
                 let _ = std::fs::remove_file(&file);
                 return Err(e);
             }
-            println!(
+            say!(
                 "created {}: {pages} pages of {} bytes, {}",
                 file.display(),
                 options.page_size,
@@ -96,7 +96,7 @@ pub fn run(command: Command) -> Result<u8> {
                 &|n| bar.set_position(n),
             )?;
             bar.finish_and_clear();
-            println!(
+            say!(
                 "sealed {} ({len} bytes) into {}: {pages} pages of {} bytes, {}",
                 plain.display(),
                 out.display(),
@@ -122,7 +122,7 @@ pub fn run(command: Command) -> Result<u8> {
                 &|n| bar.set_position(n),
             )?;
             bar.finish_and_clear();
-            println!(
+            say!(
                 "unsealed {} into {}: {pages} pages verified",
                 file.display(),
                 out.display()
@@ -172,8 +172,7 @@ pub fn run(command: Command) -> Result<u8> {
             // Bad --kdf-* values are a usage error, not a fault of the file.
             let kdf = kdf_params(&kdf);
             kdf.validate().map_err(Error::Invalid)?;
-            let secret = existing_secret(&key, &file)?
-                .ok_or(Error::Invalid(pageseal::core::Error::KeyNotExpected))?;
+            let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "change"))?;
             let pf = PageFile::open(&file, Some(&secret.as_secret()), true, Tuning::default())?;
             let source = new_key.source().or_else(|| std::io::stdin().is_terminal().then_some(KeySource::Prompt)).ok_or_else(|| Error::KeySource {
                 source_name: "the new key".into(),
@@ -183,7 +182,7 @@ pub fn run(command: Command) -> Result<u8> {
                 source.read(&format!("New passphrase for {}: ", file.display()), true)?;
             let slot = pf.rekey(&new_secret.as_secret(), &kdf)?;
             pf.close()?;
-            println!(
+            say!(
                 "rekeyed {}: keyslot {slot} now opens with the new {}; no page was rewritten",
                 file.display(),
                 new_secret.as_secret().kind()
@@ -191,8 +190,7 @@ pub fn run(command: Command) -> Result<u8> {
             Ok(0)
         }
         Command::Rotate { file, key, threads } => {
-            let secret = existing_secret(&key, &file)?
-                .ok_or(Error::Invalid(pageseal::core::Error::KeyNotExpected))?;
+            let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "rotate"))?;
             let bar = progress(page_count(&file), "rotating");
             let epoch = rotate_file(
                 &file,
@@ -202,7 +200,7 @@ pub fn run(command: Command) -> Result<u8> {
                 &|n| bar.set_position(n),
             )?;
             bar.finish_and_clear();
-            println!(
+            say!(
                 "rotated {}: every page is now sealed under key epoch {epoch}; older data keys are gone",
                 file.display()
             );
@@ -251,6 +249,14 @@ fn kdf_params(args: &KdfArgs) -> KdfParams {
         iterations: args.kdf_iterations.unwrap_or(d.iterations),
         parallelism: args.kdf_parallelism.unwrap_or(d.parallelism),
     }
+}
+
+/// The error for rekey/rotate on a checksum-only file.
+fn keyless(file: &Path, what: &str) -> Error {
+    Error::Argument(format!(
+        "{}: the file is checksum-only: it has no key to {what}",
+        file.display()
+    ))
 }
 
 fn usage(message: String) -> Error {

@@ -9,6 +9,22 @@
 //! | 4 | not a usable pageseal file: not pageseal, unsupported version, damaged header |
 //! | 5 | I/O error: cannot read or write a file, disk full |
 
+/// `println!` that ends the process quietly when standard output is closed
+/// early (`pageseal cpu | head`) instead of panicking, and reports other
+/// write errors as I/O errors.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("pageseal: cannot write to standard output: {e}");
+            std::process::exit(i32::from(crate::EXIT_IO));
+        }
+    }};
+}
+
 mod args;
 mod bench;
 mod commands;

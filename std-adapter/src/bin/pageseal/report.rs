@@ -18,27 +18,28 @@ pub fn verify(file: &Path, report: &VerifyReport, as_json: bool) {
             "partial_tail_bytes": report.partial_tail,
             "damaged_header_copy": report.damaged_header_copy,
         });
-        println!("{value:#}");
+        say!("{value:#}");
         return;
     }
     for bad in &report.bad_pages {
-        println!("{}", bad.reason);
+        say!("{}", bad.reason);
     }
     if report.partial_tail != 0 {
-        println!(
+        say!(
             "page {}: truncated file: only {} bytes of the last page are present",
-            report.pages, report.partial_tail
+            report.pages,
+            report.partial_tail
         );
     }
     if let Some(copy) = &report.damaged_header_copy {
-        println!(
+        say!(
             "header copy {copy} is damaged (the other copy is good; open the file writable to repair it)"
         );
     }
     if report.ok() {
-        println!("{}: OK, {} pages verified", file.display(), report.pages);
+        say!("{}: OK, {} pages verified", file.display(), report.pages);
     } else {
-        println!(
+        say!(
             "{}: FAILED, {} of {} pages bad{}",
             file.display(),
             report.bad_pages.len(),
@@ -97,18 +98,18 @@ pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
         "damaged_header_copy": damaged,
     });
     if as_json {
-        println!("{value:#}");
+        say!("{value:#}");
         return;
     }
-    println!("file:          {}", file.display());
-    println!("kind:          {kind}");
-    println!("suite:         {}", h.suite());
-    println!(
+    say!("file:          {}", file.display());
+    say!("kind:          {kind}");
+    say!("suite:         {}", h.suite());
+    say!(
         "page size:     {} ({} bytes of payload)",
         h.page_size(),
         value["payload_per_page"]
     );
-    println!(
+    say!(
         "pages:         {pages}{}",
         if !body.is_multiple_of(h.page_size() as u64) {
             " (plus a partial page: truncated)"
@@ -116,21 +117,21 @@ pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
             ""
         }
     );
-    println!("data length:   {}", h.data_len());
-    println!("file id:       {}", value["file_id"].as_str().unwrap_or(""));
-    println!("current epoch: {}", h.current_epoch());
+    say!("data length:   {}", h.data_len());
+    say!("file id:       {}", value["file_id"].as_str().unwrap_or(""));
+    say!("current epoch: {}", h.current_epoch());
     for (e, seals) in h.epochs() {
-        println!("  epoch {e}: up to {seals} seals");
+        say!("  epoch {e}: up to {seals} seals");
     }
     for slot in &slots {
-        println!(
+        say!(
             "  keyslot {}: {}",
             slot["index"],
             slot["kdf"].as_str().unwrap_or("")
         );
     }
     if let Some(d) = damaged {
-        println!("header copy {d} (repaired when the file is next opened for writing)");
+        say!("header copy {d} (repaired when the file is next opened for writing)");
     }
 }
 
@@ -156,11 +157,11 @@ pub fn cpu(as_json: bool) {
         "recommended_suite": recommended_suite().name(),
     });
     if as_json {
-        println!("{value:#}");
+        say!("{value:#}");
         return;
     }
-    println!("arch:      {}", std::env::consts::ARCH);
-    println!(
+    say!("arch:      {}", std::env::consts::ARCH);
+    say!(
         "features:  {}",
         if features.is_empty() {
             "none used by pageseal".to_string()
@@ -168,9 +169,9 @@ pub fn cpu(as_json: bool) {
             features.join(" ")
         }
     );
-    println!("auto:      {}", recommended_suite());
+    say!("auto:      {}", recommended_suite());
     for s in &suites {
-        println!(
+        say!(
             "  {:<18} {:<9} (available: {})",
             s["suite"].as_str().unwrap_or(""),
             s["backend"].as_str().unwrap_or(""),
