@@ -440,13 +440,17 @@ impl PageFile {
                 .seal(cipher, epoch, &mut OsRandom, page, &mut buf),
             None => Err(pageseal_core::Error::UnknownEpoch { page, epoch }),
         };
-        drop(st);
         sealed.map_err(|source| Error::Page {
             path: self.path.clone(),
             page,
             source,
         })?;
-        storage::write_at(&self.file, &self.path, self.page_offset(page), &buf)
+        // Written while the state is still read-locked, so that a header
+        // change (which takes the write lock) never sees a page sealed under
+        // an epoch but not yet on disk.
+        let written = storage::write_at(&self.file, &self.path, self.page_offset(page), &buf);
+        drop(st);
+        written
     }
 
     /// Counts one seal under the current epoch and returns the state to seal
@@ -487,8 +491,13 @@ impl PageFile {
             .map_or(suite_limit, |l| l.min(suite_limit))
     }
 
-    /// Adds a key epoch and makes it current; the header is written.
+    /// Adds a key epoch and makes it current; the header is written. When
+    /// the epoch table is full, epochs that no page uses any more are
+    /// dropped first.
     pub(crate) fn add_epoch(&self, st: &mut KeyState) -> Result<u32> {
+        if st.header.epochs().count() == pageseal_core::MAX_EPOCHS {
+            self.drop_unused_epochs(st)?;
+        }
         let keys = st
             .keys
             .as_mut()
@@ -502,6 +511,44 @@ impl PageFile {
         st.reserved = SEAL_LEASE.min(self.seal_limit());
         self.persist(st)?;
         Ok(epoch)
+    }
+
+    /// Reads the epoch of every page and drops the epochs (other than the
+    /// current one) that none uses. The caller holds the state write lock,
+    /// so no page is between sealing and writing.
+    fn drop_unused_epochs(&self, st: &mut KeyState) -> Result<()> {
+        let mut used = std::collections::BTreeSet::new();
+        let at = self.payload_len() as u64;
+        for page in 0..self.page_count() {
+            let mut epoch = [0u8; pageseal_core::EPOCH_LEN];
+            let got = storage::read_up_to(
+                &self.file,
+                &self.path,
+                self.page_offset(page) + at,
+                &mut epoch,
+            )?;
+            if got == epoch.len() {
+                used.insert(u32::from_le_bytes(epoch));
+            }
+        }
+        let current = st.header.current_epoch();
+        let unused: Vec<u32> = st
+            .header
+            .epochs()
+            .map(|(e, _)| e)
+            .filter(|e| *e != current && !used.contains(e))
+            .collect();
+        let keys = st
+            .keys
+            .as_mut()
+            .ok_or(Error::Invalid(pageseal_core::Error::KeyNotExpected))?;
+        for epoch in unused {
+            st.header
+                .drop_epoch(epoch, keys)
+                .map_err(|e| Error::format(&self.path, e))?;
+        }
+        st.ciphers = build_ciphers(&st.header, st.keys.as_ref(), self.tuning.backend)?;
+        Ok(())
     }
 
     /// Writes the header with the current seal reservation.

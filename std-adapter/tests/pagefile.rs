@@ -184,10 +184,9 @@ fn seal_limit_rotates_to_new_epochs_automatically() {
     }
 }
 
-/// Fills the 16-entry epoch table with a tiny seal limit: automatic
-/// rotation never drops an epoch on its own (it cannot know that no page
-/// uses it without a scan). Returns the file and the last version written
-/// to each of its 4 pages.
+/// Fills the 16-entry epoch table with a tiny seal limit: appended pages
+/// are sealed two per epoch and never rewritten, so every epoch stays in
+/// use and the 33rd page finds no room for a 17th epoch.
 fn fill_epoch_table(path: &Path, k: &RawKey) -> (PageFile, Vec<u64>) {
     let tuning = Tuning {
         seal_limit: Some(2),
@@ -195,20 +194,14 @@ fn fill_epoch_table(path: &Path, k: &RawKey) -> (PageFile, Vec<u64>) {
     };
     let file = create(path, Suite::ChaCha20Poly1305, 512, k, tuning);
     let len = file.payload_len();
-    for page in 0..4 {
-        file.append_page(&payload(len, page, 0)).unwrap();
-    }
-    let mut last = vec![0u64; 4];
-    let mut version = 0;
     let err = loop {
-        version += 1;
-        assert!(version < 100, "the epoch table never filled up");
-        let page = version % 4;
-        match file.write_page(page, &payload(len, page, version)) {
-            Ok(()) => last[page as usize] = version,
-            Err(e) => break e,
+        let page = file.page_count();
+        assert!(page < 100, "the epoch table never filled up");
+        if let Err(e) = file.append_page(&payload(len, page, 0)) {
+            break e;
         }
     };
+    assert_eq!(file.page_count(), 32, "two pages per epoch, 16 epochs");
     assert!(
         matches!(err.core(), Some(CoreError::NoFreeEpoch)),
         "{err:?}: {err}"
@@ -217,7 +210,7 @@ fn fill_epoch_table(path: &Path, k: &RawKey) -> (PageFile, Vec<u64>) {
         err.to_string().contains("the key epoch table is full"),
         "{err}"
     );
-    (file, last)
+    (file, vec![0; 32])
 }
 
 /// At the limit, writes are refused: nothing is ever sealed past the seal
@@ -250,23 +243,57 @@ fn full_epoch_table_refuses_writes_and_rotate_file_recovers() {
     assert_eq!(read(&file, 0), payload(len, 0, 999));
 }
 
-/// Once the table is full, `migrate` cannot empty it: re-sealing the old
-/// pages needs seals under a new epoch, and there is no room for one. The
-/// open file stays read-only until it is closed and rotated as a whole.
+/// Epochs that no page uses any more do not fill the table: rewriting the
+/// same few pages across far more than 16 automatic rotations keeps
+/// working, because a full table drops its unused epochs first.
 #[test]
-#[ignore = "bug: migrate() on a PageFile whose epoch table is full fails with NoFreeEpoch \
-            (it needs a new epoch to re-seal into before it can drop the old ones)"]
-fn migrate_empties_a_full_epoch_table() {
+fn unused_epochs_are_dropped_when_the_table_fills() {
+    let (_dir, path) = scratch();
+    let k = key(3);
+    let tuning = Tuning {
+        seal_limit: Some(2),
+        ..Tuning::default()
+    };
+    let file = create(&path, Suite::ChaCha20Poly1305, 512, &k, tuning);
+    let len = file.payload_len();
+    for page in 0..4 {
+        file.append_page(&payload(len, page, 0)).unwrap();
+    }
+    let mut last = [0u64; 4];
+    for version in 1..200u64 {
+        let page = version % 4;
+        file.write_page(page, &payload(len, page, version)).unwrap();
+        last[page as usize] = version;
+    }
+    assert!(
+        file.current_epoch() > 16,
+        "{} rotations",
+        file.current_epoch()
+    );
+    assert!(file.header().epochs().count() <= 16);
+    for page in 0..4u64 {
+        assert_eq!(read(&file, page), payload(len, page, last[page as usize]));
+    }
+    file.close().unwrap();
+    let file = open(&path, &k);
+    for page in 0..4u64 {
+        assert_eq!(read(&file, page), payload(len, page, last[page as usize]));
+    }
+}
+
+/// With every epoch of a full table still in use, `migrate` cannot start
+/// (it needs one free entry to re-seal into): it fails with a clear error,
+/// and nothing is lost.
+#[test]
+fn migrate_with_every_epoch_in_use_fails_cleanly() {
     let (_dir, path) = scratch();
     let k = key(3);
     let (file, last) = fill_epoch_table(&path, &k);
     let len = file.payload_len();
-    file.migrate(1, &|_| {}).unwrap();
-    assert!(file.header().epochs().count() < 16);
-    file.write_page(0, &payload(len, 0, 999)).unwrap();
-    assert_eq!(read(&file, 0), payload(len, 0, 999));
-    for page in 1..4u64 {
-        assert_eq!(read(&file, page), payload(len, page, last[page as usize]));
+    let err = file.migrate(1, &|_| {}).unwrap_err();
+    assert!(matches!(err.core(), Some(CoreError::NoFreeEpoch)), "{err}");
+    for (page, &version) in last.iter().enumerate() {
+        assert_eq!(read(&file, page as u64), payload(len, page as u64, version));
     }
 }
 
