@@ -240,34 +240,15 @@ pub fn rotate_file(
         old.opened_keyslot(),
         tuning,
     )?;
-    // Every page is re-sealed under the new epoch, so the new file needs no
-    // older data key: drop them first, so that a full epoch table (see
-    // `Tuning::seal_limit`) does not stop the rotation that would empty it.
-    let current = new.current_epoch();
-    new.change_header(|header, keys| {
-        let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
-        let stale: Vec<u32> = header
-            .epochs()
-            .map(|(e, _)| e)
-            .filter(|&e| e != current)
-            .collect();
-        stale.iter().try_for_each(|&e| header.drop_epoch(e, keys))
-    })?;
+    // The new file has no page yet: if the epoch table is full, adding the
+    // new epoch first drops every older one (none is in use here).
     let epoch = new.rotate()?;
     for_each_page(old.page_count(), threads, progress, |page, buf| {
         buf.resize(old.payload_len(), 0);
         old.read_page(page, buf)?;
         new.seal_and_write(page, buf)
     })?;
-    new.change_header(|header, keys| {
-        let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
-        let stale: Vec<u32> = header
-            .epochs()
-            .map(|(e, _)| e)
-            .filter(|&e| e != epoch)
-            .collect();
-        stale.iter().try_for_each(|&e| header.drop_epoch(e, keys))
-    })?;
+    new.drop_epochs(|e| e != epoch)?;
     new.sync()?;
     temp.commit()?;
     Ok(epoch)

@@ -31,6 +31,24 @@ impl PageFile {
         self.add_epoch(&mut st)
     }
 
+    /// Drops every epoch (but the current one) for which `stale` is true;
+    /// returns the epochs dropped. The header is written.
+    pub(crate) fn drop_epochs(&self, stale: impl Fn(u32) -> bool) -> Result<Vec<u32>> {
+        self.change_header(|header, keys| {
+            let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
+            let current = header.current_epoch();
+            let old: Vec<u32> = header
+                .epochs()
+                .map(|(e, _)| e)
+                .filter(|&e| e != current && stale(e))
+                .collect();
+            for &epoch in &old {
+                header.drop_epoch(epoch, keys)?;
+            }
+            Ok(old)
+        })
+    }
+
     /// The epoch new pages are sealed under.
     pub fn current_epoch(&self) -> u32 {
         self.read_state().header.current_epoch()
@@ -68,18 +86,7 @@ impl PageFile {
         )?;
         // Every page now uses an epoch that was current at some point since
         // the migration began: `first` or later. Older ones are unused.
-        let dropped = self.change_header(|header, keys| {
-            let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
-            let old: Vec<u32> = header
-                .epochs()
-                .map(|(e, _)| e)
-                .filter(|&e| e < first)
-                .collect();
-            for &epoch in &old {
-                header.drop_epoch(epoch, keys)?;
-            }
-            Ok(old)
-        })?;
+        let dropped = self.drop_epochs(|e| e < first)?;
         Ok(Migration {
             resealed: resealed.into_inner(),
             dropped,

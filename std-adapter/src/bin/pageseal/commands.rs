@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use pageseal::core::{KdfParams, Suite, read_header};
+use pageseal::core::{KdfParams, Secret, Suite, read_header};
 use pageseal::{
     CreateOptions, Error, KeySource, OwnedSecret, PageFile, Tuning, default_threads, rotate_file,
     seal_file, unseal_file, verify_file,
@@ -33,12 +33,8 @@ pub fn run(command: Command) -> Result<u8> {
                 &format!("New passphrase for {}: ", file.display()),
                 &file,
             )?;
-            let pf = PageFile::create(
-                &file,
-                &options,
-                secret.as_ref().map(|s| s.as_secret()).as_ref(),
-                Tuning::default(),
-            )?;
+            let pf =
+                PageFile::create(&file, &options, borrow(&secret).as_ref(), Tuning::default())?;
             let bar = progress(pages, "creating");
             let zeros = vec![0u8; pf.payload_len()];
             let filled = (0..pages)
@@ -74,28 +70,25 @@ pub fn run(command: Command) -> Result<u8> {
             threads,
         } => {
             let options = create_options(&layout, &kdf)?;
-            let secret = new_secret(
-                &key,
-                options.suite,
-                &format!("New passphrase for {}: ", out.display()),
-                &out,
-            )?;
+            let prompt = format!("New passphrase for {}: ", out.display());
+            let secret = new_secret(&key, options.suite, &prompt, &out)?;
             let len = std::fs::metadata(&plain)
                 .map_err(|e| Error::io("read", &plain, e))?
                 .len();
             let payload = pageseal::core::payload_len(options.suite, options.page_size)
                 .map_err(Error::Invalid)? as u64;
-            let bar = progress(len.div_ceil(payload), "sealing");
-            let pages = seal_file(
-                &plain,
-                &out,
-                &options,
-                secret.as_ref().map(|s| s.as_secret()).as_ref(),
-                Tuning::default(),
-                threads_of(&threads),
-                &|n| bar.set_position(n),
-            )?;
-            bar.finish_and_clear();
+            let pages = with_progress(len.div_ceil(payload), "sealing", |progress| {
+                let secret = borrow(&secret);
+                seal_file(
+                    &plain,
+                    &out,
+                    &options,
+                    secret.as_ref(),
+                    Tuning::default(),
+                    threads_of(&threads),
+                    progress,
+                )
+            })?;
             say!(
                 "sealed {} ({len} bytes) into {}: {pages} pages of {} bytes, {}",
                 plain.display(),
@@ -112,16 +105,17 @@ pub fn run(command: Command) -> Result<u8> {
             threads,
         } => {
             let secret = existing_secret(&key, &file)?;
-            let bar = progress(page_count(&file), "unsealing");
-            let pages = unseal_file(
-                &file,
-                &out,
-                secret.as_ref().map(|s| s.as_secret()).as_ref(),
-                Tuning::default(),
-                threads_of(&threads),
-                &|n| bar.set_position(n),
-            )?;
-            bar.finish_and_clear();
+            let pages = with_progress(page_count(&file), "unsealing", |progress| {
+                let secret = borrow(&secret);
+                unseal_file(
+                    &file,
+                    &out,
+                    secret.as_ref(),
+                    Tuning::default(),
+                    threads_of(&threads),
+                    progress,
+                )
+            })?;
             say!(
                 "unsealed {} into {}: {pages} pages verified",
                 file.display(),
@@ -136,15 +130,16 @@ pub fn run(command: Command) -> Result<u8> {
             json,
         } => {
             let secret = existing_secret(&key, &file)?;
-            let bar = progress(page_count(&file), "verifying");
-            let report = verify_file(
-                &file,
-                secret.as_ref().map(|s| s.as_secret()).as_ref(),
-                Tuning::default(),
-                threads_of(&threads),
-                &|n| bar.set_position(n),
-            )?;
-            bar.finish_and_clear();
+            let report = with_progress(page_count(&file), "verifying", |progress| {
+                let secret = borrow(&secret);
+                verify_file(
+                    &file,
+                    secret.as_ref(),
+                    Tuning::default(),
+                    threads_of(&threads),
+                    progress,
+                )
+            })?;
             report::verify(&file, &report, json);
             Ok(if report.ok() { 0 } else { EXIT_VERIFY })
         }
@@ -191,15 +186,15 @@ pub fn run(command: Command) -> Result<u8> {
         }
         Command::Rotate { file, key, threads } => {
             let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "rotate"))?;
-            let bar = progress(page_count(&file), "rotating");
-            let epoch = rotate_file(
-                &file,
-                &secret.as_secret(),
-                Tuning::default(),
-                threads_of(&threads),
-                &|n| bar.set_position(n),
-            )?;
-            bar.finish_and_clear();
+            let epoch = with_progress(page_count(&file), "rotating", |progress| {
+                rotate_file(
+                    &file,
+                    &secret.as_secret(),
+                    Tuning::default(),
+                    threads_of(&threads),
+                    progress,
+                )
+            })?;
             say!(
                 "rotated {}: every page is now sealed under key epoch {epoch}; older data keys are gone",
                 file.display()
@@ -249,6 +244,23 @@ fn kdf_params(args: &KdfArgs) -> KdfParams {
         iterations: args.kdf_iterations.unwrap_or(d.iterations),
         parallelism: args.kdf_parallelism.unwrap_or(d.parallelism),
     }
+}
+
+/// Runs a bulk operation with a progress bar over `total` pages.
+fn with_progress<T>(
+    total: u64,
+    what: &'static str,
+    op: impl FnOnce(&(dyn Fn(u64) + Sync)) -> Result<T>,
+) -> Result<T> {
+    let bar = progress(total, what);
+    let out = op(&|n| bar.set_position(n));
+    bar.finish_and_clear();
+    out
+}
+
+/// The secret as `pageseal-core` takes it, if there is one.
+fn borrow(secret: &Option<OwnedSecret>) -> Option<Secret<'_>> {
+    secret.as_ref().map(|s| s.as_secret())
 }
 
 /// The error for rekey/rotate on a checksum-only file.
