@@ -21,10 +21,12 @@ pub enum Backend {
     AesNi,
     /// x86_64 VAES and VPCLMULQDQ on 256-bit registers (AVX2): stitched
     /// AES-GCM on two blocks per register, AEGIS X2/X4 on 256-bit
-    /// registers, single-lane AEGIS on (VEX-encoded) AES-NI rounds.
+    /// registers, single-lane AEGIS on (VEX-encoded) AES-NI rounds, and
+    /// ChaCha20-Poly1305 on 8-block AVX2 batches stitched with Poly1305.
     Vaes256,
     /// x86_64 VAES with AVX-512: AEGIS-128X4/256X4 in one 512-bit register,
-    /// the 256-bit AES-GCM kernel with 32 vector registers, the rest as
+    /// the 256-bit AES-GCM kernel with 32 vector registers,
+    /// ChaCha20-Poly1305 on 16-block 512-bit batches, the rest as
     /// [`Backend::Vaes256`].
     Vaes512,
     /// aarch64 ARMv8 AES (AESE/AESMC) and PMULL: AEGIS.

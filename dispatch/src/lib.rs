@@ -18,11 +18,14 @@
 //! | AEGIS-128L, -256, checksum | AES-NI rounds | AES-NI rounds | AES-NI rounds | AESE+AESMC |
 //! | AEGIS X2 | two 128-bit registers | one 256-bit register | one 256-bit register | two registers |
 //! | AEGIS X4 | four 128-bit registers | two 256-bit registers | one 512-bit register | four registers |
-//! | ChaCha20-Poly1305 | portable | portable | portable | portable |
+//! | ChaCha20-Poly1305 | portable | ChaCha20 on 8 blocks per AVX2 batch, stitched with radix-2^64 Poly1305 | the same on 16 blocks per AVX-512 batch | portable |
 //!
-//! ChaCha20-Poly1305 always runs on the portable path: its primitive
-//! crates pick their own AVX2 (x86_64) or NEON (aarch64) code at run time.
-//! AES-GCM opens verify before they decrypt (GHASH pass, constant-time tag
+//! ChaCha20-Poly1305 kernels (x86_64, AVX2 or AVX-512) run ChaCha20
+//! "vertically" (one block per 32-bit lane) and absorb Poly1305 blocks on
+//! the scalar multiplier between the vector rounds; they decrypt while they
+//! authenticate and wipe the buffer on a wrong tag. Elsewhere
+//! ChaCha20-Poly1305 runs on the portable path, whose primitive crates pick
+//! their own AVX2 or NEON code at run time. AES-GCM opens verify before they decrypt (GHASH pass, constant-time tag
 //! compare, then counter mode); AEGIS opens decrypt while they
 //! authenticate and wipe the buffer when the tag does not match.
 //!
@@ -69,6 +72,8 @@ mod backend;
 mod cipher;
 mod detect;
 mod error;
+#[cfg(target_arch = "x86_64")]
+mod poly1305;
 
 #[cfg(target_arch = "aarch64")]
 mod arm;

@@ -4,6 +4,8 @@
 mod aegis;
 mod aes_key;
 mod aesni_lanes;
+mod chacha;
+mod chacha_lanes;
 mod gcm;
 mod gcm_lanes;
 mod ghash;
@@ -31,22 +33,29 @@ impl Proven {
     /// The proof for `backend`, if it is an x86 backend and `cpu` has all
     /// of its features.
     fn check(backend: Backend, cpu: Cpu) -> Option<Proven> {
-        let isa = match backend {
-            Backend::AesNi => Isa::AesNi,
-            Backend::Vaes256 => Isa::Vaes256,
-            Backend::Vaes512 => Isa::Vaes512,
-            _ => return None,
-        };
+        let isa = Isa::of(backend)?;
         cpu.has_all(backend.features()).then_some(Proven(isa))
+    }
+}
+
+impl Isa {
+    /// The level of an x86 backend.
+    fn of(backend: Backend) -> Option<Isa> {
+        match backend {
+            Backend::AesNi => Some(Isa::AesNi),
+            Backend::Vaes256 => Some(Isa::Vaes256),
+            Backend::Vaes512 => Some(Isa::Vaes512),
+            _ => None,
+        }
     }
 }
 
 /// Whether an x86 kernel of `backend` exists for `suite`.
 pub(crate) fn has_kernel(backend: Backend, suite: Suite) -> bool {
-    matches!(
-        backend,
-        Backend::AesNi | Backend::Vaes256 | Backend::Vaes512
-    ) && (crate::aegis::is_aegis(suite) || gcm::is_gcm(suite))
+    let Some(isa) = Isa::of(backend) else {
+        return false;
+    };
+    crate::aegis::is_aegis(suite) || gcm::is_gcm(suite) || chacha::has_kernel(isa, suite)
 }
 
 /// A suite keyed for one x86 backend.
@@ -57,6 +66,8 @@ pub(crate) enum Keyed {
     Aegis(Proven, Suite, Key),
     /// AES-GCM with its round keys and hash-key powers.
     Gcm(gcm::Gcm),
+    /// ChaCha20-Poly1305 with its key.
+    ChaCha(chacha::ChaCha),
 }
 
 impl Keyed {
@@ -77,7 +88,7 @@ impl Keyed {
         } else if crate::aegis::is_aegis(suite) {
             Some(Keyed::Aegis(proof, suite, key))
         } else {
-            None
+            chacha::ChaCha::new(proof, key.as_bytes()).map(Keyed::ChaCha)
         })
     }
 
@@ -86,6 +97,7 @@ impl Keyed {
         match self {
             Keyed::Aegis(_, suite, _) => *suite,
             Keyed::Gcm(gcm) => gcm.suite(),
+            Keyed::ChaCha(_) => Suite::ChaCha20Poly1305,
         }
     }
 
@@ -96,6 +108,7 @@ impl Keyed {
                 Ok(aegis::seal(*proof, *suite, key.as_bytes(), nonce, aad, buf))
             }
             Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
+            Keyed::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
         }
     }
 
@@ -112,6 +125,7 @@ impl Keyed {
                 aegis::open(*proof, *suite, key.as_bytes(), nonce, aad, buf, tag)
             }
             Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
+            Keyed::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
         }
     }
 }
