@@ -22,12 +22,15 @@
 //!
 //! ChaCha20-Poly1305 kernels (x86_64, AVX2 or AVX-512) run ChaCha20
 //! "vertically" (one block per 32-bit lane) and absorb Poly1305 blocks on
-//! the scalar multiplier between the vector rounds; they decrypt while they
-//! authenticate and wipe the buffer on a wrong tag. Elsewhere
+//! the scalar multiplier between the vector rounds. Elsewhere
 //! ChaCha20-Poly1305 runs on the portable path, whose primitive crates pick
-//! their own AVX2 or NEON code at run time. AES-GCM opens verify before they decrypt (GHASH pass, constant-time tag
-//! compare, then counter mode); AEGIS opens decrypt while they
-//! authenticate and wipe the buffer when the tag does not match.
+//! their own AVX2 or NEON code at run time.
+//!
+//! Every kernel opens in one pass, as it seals: it authenticates the
+//! ciphertext while it decrypts it in place, compares tags in constant
+//! time, and wipes the buffer when they differ, so no plaintext is
+//! released for a page that does not verify. (The portable path of AES-GCM
+//! and ChaCha20-Poly1305 verifies before it decrypts.)
 //!
 //! The portable path is constant time when the primitive crates run their
 //! software backends (see `pageseal-core`): fixsliced `aes`, constant-time

@@ -1,15 +1,17 @@
 //! AES-GCM kernels, eight registers per iteration (8 blocks with AES-NI
-//! and PCLMULQDQ, 16 blocks with 256-bit VAES and VPCLMULQDQ). Sealing is
-//! stitched: counter-mode AES and GHASH in one pass over the page.
+//! and PCLMULQDQ, 16 blocks with 256-bit VAES and VPCLMULQDQ). Sealing and
+//! opening are stitched: counter-mode AES and GHASH in one pass over the
+//! page.
 //!
 //! GHASH ([`super::ghash`]) hashes a whole iteration with precomputed
 //! powers of the hash key and one reduction.
 //!
 //! Sealing hashes each iteration's ciphertext during the next iteration's
-//! AES rounds. Opening verifies before it decrypts: it hashes the
-//! ciphertext (same aggregated GHASH), compares tags in constant time, and
-//! runs counter mode only when they match; on a mismatch it wipes the
-//! buffer (as the `Aead` contract asks) and never produces plaintext.
+//! AES rounds. Opening hashes each iteration's ciphertext (read from the
+//! buffer) while that iteration's keystream is computed, then decrypts it
+//! in place; at the end it compares tags in constant time and on a
+//! mismatch wipes the buffer (as the `Aead` contract asks), so no
+//! plaintext is released.
 
 use core::arch::x86_64::{__m128i, _mm_set_epi64x};
 
@@ -219,24 +221,21 @@ fn crypt<V: Wide, const RK: usize, const DECRYPT: bool>(
     // The counter block byte-reversed: the 32-bit counter is lane 0's low word.
     let rev = Xmm::load(&j0).bswap().0;
     let acc = ghash_padded::<V>(&gcm.powers, zero(), aad);
+    let acc = ctr::<V, RK, DECRYPT>(gcm, &rk, rev, buf, acc);
+    let computed = finish::<RK>(gcm, rev, acc, aad.len(), buf.len());
     if DECRYPT {
-        // Verify first: hash the ciphertext, compare, only then decrypt.
-        let acc = ghash_padded::<V>(&gcm.powers, acc, buf);
-        let computed = finish::<RK>(gcm, rev, acc, aad.len(), buf.len());
         verify_or_wipe(&computed, tag, buf)?;
-        ctr::<V, RK, false>(gcm, &rk, rev, buf, acc);
-        Ok(computed)
-    } else {
-        let acc = ctr::<V, RK, true>(gcm, &rk, rev, buf, acc);
-        Ok(finish::<RK>(gcm, rev, acc, aad.len(), buf.len()))
     }
+    Ok(computed)
 }
 
-/// XORs `buf` with the keystream from counter 2. With `HASH`, also folds
-/// the ciphertext produced into `acc`, stitched: each chunk is hashed
-/// while the next chunk's AES rounds run.
+/// XORs `buf` with the keystream from counter 2 and folds the ciphertext
+/// into `acc`, stitched: when sealing, each chunk's ciphertext is hashed
+/// while the next chunk's AES rounds run; when opening (`DECRYPT`), each
+/// chunk's ciphertext is hashed while its own keystream is computed,
+/// before it is overwritten.
 #[inline(always)]
-fn ctr<V: Wide, const RK: usize, const HASH: bool>(
+fn ctr<V: Wide, const RK: usize, const DECRYPT: bool>(
     gcm: &Gcm,
     rk: &[V; RK],
     rev: __m128i,
@@ -249,6 +248,9 @@ fn ctr<V: Wide, const RK: usize, const HASH: bool>(
     let mut pending: Option<[V; REGS]> = None;
     let mut chunks = buf.chunks_exact_mut(16 * chunk);
     for c in &mut chunks {
+        if DECRYPT {
+            acc = ghash(acc, &load_chunk::<V>(c), &full);
+        }
         let ks = keystream(rk, rev, counter);
         counter = counter.wrapping_add(chunk as u32);
         if let Some(previous) = &pending {
@@ -261,7 +263,7 @@ fn ctr<V: Wide, const RK: usize, const HASH: bool>(
         for (r, v) in out.iter().enumerate() {
             v.store(&mut c[16 * V::BLOCKS * r..]);
         }
-        if HASH {
+        if !DECRYPT {
             pending = Some(out);
         }
     }
@@ -272,14 +274,17 @@ fn ctr<V: Wide, const RK: usize, const HASH: bool>(
     if !rest.is_empty() {
         let mut pad = [0u8; 16 * MAX_CHUNK];
         pad[..rest.len()].copy_from_slice(rest);
+        let tail = gcm.powers.chunk::<V>(rest.len().div_ceil(16));
+        if DECRYPT {
+            acc = ghash(acc, &load_chunk(&pad), &tail);
+        }
         let ks = keystream(rk, rev, counter);
         for (r, (x, k)) in load_chunk::<V>(&pad).iter().zip(&ks).enumerate() {
             x.xor(*k).store(&mut pad[16 * V::BLOCKS * r..]);
         }
         rest.copy_from_slice(&pad[..rest.len()]);
-        if HASH {
+        if !DECRYPT {
             pad[rest.len()..].fill(0);
-            let tail = gcm.powers.chunk::<V>(rest.len().div_ceil(16));
             acc = ghash(acc, &load_chunk(&pad), &tail);
         }
         pad.zeroize();
