@@ -65,30 +65,56 @@ impl<C: GcmBlockCipher> AesGcm<C> {
         Ok(AesGcm { cipher, ghash })
     }
 
-    /// XORs `buf` with the keystream starting at counter `start`.
-    fn ctr32(&self, nonce: &[u8], start: u32, buf: &mut [u8]) {
-        let mut counter = start;
+    /// XORs `buf` with the keystream from counter 2 and returns the
+    /// keystream block of counter 1, the tag mask: computed in the same
+    /// batch as the message's first blocks, so it costs no extra batch.
+    fn ctr32(&self, nonce: &[u8], buf: &mut [u8]) -> Tag {
+        let mut counter = 1u32;
         let mut blocks: [Array<u8, U16>; BATCH] = Default::default();
-        for chunk in buf.chunks_mut(16 * BATCH) {
-            let n = chunk.len().div_ceil(16);
-            for block in &mut blocks[..n] {
+        let used = (1 + buf.len().div_ceil(16)).next_multiple_of(4).min(BATCH);
+        let mut mask = [0u8; 16];
+        // The first batch starts with the mask block.
+        let mut skip = 1;
+        let mut rest = buf;
+        loop {
+            let (chunk, tail) = rest.split_at_mut(rest.len().min(16 * (BATCH - skip)));
+            let n = skip + chunk.len().div_ceil(16);
+            // Whole groups of 4: the software backend encrypts 4 blocks at
+            // once and each leftover block would cost a group of its own.
+            let n_encrypt = n.next_multiple_of(4).min(BATCH);
+            for block in &mut blocks[..n_encrypt] {
                 block[..12].copy_from_slice(nonce);
                 block[12..].copy_from_slice(&counter.to_be_bytes());
                 counter = counter.wrapping_add(1);
             }
-            self.cipher.encrypt_blocks(&mut blocks[..n]);
-            let stream = Array::slice_as_flattened(&blocks[..n]);
-            for (byte, key) in chunk.iter_mut().zip(stream) {
+            self.cipher.encrypt_blocks(&mut blocks[..n_encrypt]);
+            if skip == 1 {
+                mask = blocks[0].0;
+            }
+            // Whole blocks as 128-bit words, then the partial last block.
+            let mut whole = chunk.chunks_exact_mut(16);
+            for (bytes, key) in (&mut whole).zip(&blocks[skip..n]) {
+                let word = u128::from_ne_bytes((*bytes).try_into().expect("16 bytes"))
+                    ^ u128::from_ne_bytes(key.0);
+                bytes.copy_from_slice(&word.to_ne_bytes());
+            }
+            for (byte, key) in whole.into_remainder().iter_mut().zip(&blocks[n - 1]) {
                 *byte ^= key;
             }
+            skip = 0;
+            rest = tail;
+            if rest.is_empty() {
+                break;
+            }
         }
-        for block in &mut blocks {
+        for block in &mut blocks[..used] {
             block.zeroize();
         }
+        mask
     }
 
-    /// The tag over `aad` and `ciphertext`.
-    fn tag(&self, nonce: &[u8], aad: &[u8], ciphertext: &[u8]) -> Tag {
+    /// The tag over `aad` and `ciphertext`, masked with `mask`.
+    fn tag(&self, mask: &Tag, aad: &[u8], ciphertext: &[u8]) -> Tag {
         let mut ghash = self.ghash.clone();
         ghash.update_padded(aad);
         ghash.update_padded(ciphertext);
@@ -97,7 +123,9 @@ impl<C: GcmBlockCipher> AesGcm<C> {
         lengths[8..].copy_from_slice(&(ciphertext.len() as u64 * 8).to_be_bytes());
         ghash.update(&[lengths]);
         let mut tag: Tag = ghash.finalize().into();
-        self.ctr32(nonce, 1, &mut tag);
+        for (t, m) in tag.iter_mut().zip(mask) {
+            *t ^= m;
+        }
         tag
     }
 
@@ -117,8 +145,10 @@ impl<C: GcmBlockCipher> Aead for AesGcm<C> {
 
     fn seal_detached(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
         self.check(nonce, buf.len())?;
-        self.ctr32(nonce, 2, buf);
-        Ok(self.tag(nonce, aad, buf))
+        let mut mask = self.ctr32(nonce, buf);
+        let tag = self.tag(&mask, aad, buf);
+        mask.zeroize();
+        Ok(tag)
     }
 
     fn open_detached(
@@ -129,9 +159,12 @@ impl<C: GcmBlockCipher> Aead for AesGcm<C> {
         tag: &Tag,
     ) -> Result<(), Error> {
         self.check(nonce, buf.len())?;
-        let computed = self.tag(nonce, aad, buf);
+        // Verify first: the mask alone, then the tag, then decrypt.
+        let mut mask = self.ctr32(nonce, &mut []);
+        let computed = self.tag(&mask, aad, buf);
+        mask.zeroize();
         verify_or_wipe(&computed, tag, buf)?;
-        self.ctr32(nonce, 2, buf);
+        self.ctr32(nonce, buf);
         Ok(())
     }
 }

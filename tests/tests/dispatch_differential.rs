@@ -81,6 +81,48 @@ proptest! {
     }
 }
 
+/// Every message length up to 1100 bytes and from 2000 to 2100 bytes, so
+/// that each kernel's batch boundaries (GCM chunks of 128-512 bytes, the
+/// 448- and 960-byte first ChaCha20 batches, the portable 32-block AES
+/// batches) and its partial-block tails all meet the portable bytes.
+#[test]
+fn every_length_across_batch_boundaries() {
+    for suite in Suite::ALL {
+        let key: Vec<u8> = (0..suite.key_len() as u8).map(|b| b ^ 0x5a).collect();
+        let nonce = vec![0x6b; suite.nonce_len()];
+        let reference = Portable::new(suite, &key).unwrap();
+        let ciphers: Vec<Cipher> = available_backends(suite)
+            .filter(|&b| b != Backend::Portable)
+            .map(|b| Cipher::with_backend(suite, &key, b).unwrap())
+            .collect();
+        for len in (0..=1100).chain(2000..=2100) {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+            let aad = &msg[..len % 67];
+            let mut expected = msg.clone();
+            let tag = reference.seal_detached(&nonce, aad, &mut expected).unwrap();
+            let mut opened = expected.clone();
+            reference
+                .open_detached(&nonce, aad, &mut opened, &tag)
+                .unwrap();
+            assert!(opened == msg, "{suite}: portable round trip, {len} bytes");
+            for cipher in &ciphers {
+                let backend = cipher.backend();
+                let mut sealed = msg.clone();
+                let got = cipher.seal_detached(&nonce, aad, &mut sealed).unwrap();
+                assert!(
+                    sealed == expected,
+                    "{suite}: {backend} ciphertext, {len} bytes"
+                );
+                assert_eq!(got, tag, "{suite}: {backend} tag, {len} bytes");
+                cipher
+                    .open_detached(&nonce, aad, &mut sealed, &tag)
+                    .unwrap();
+                assert!(sealed == msg, "{suite}: {backend} open, {len} bytes");
+            }
+        }
+    }
+}
+
 /// Page-sized messages also open across backends (each backend opens what
 /// every other sealed), with large associated data.
 #[test]
