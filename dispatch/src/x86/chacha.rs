@@ -145,7 +145,7 @@ fn crypt<V: Lanes, const DECRYPT: bool>(
     // start of the message.
     let first = buf.len().min(64 * (V::BLOCKS - 1));
     pad[64..64 + first].copy_from_slice(&buf[..first]);
-    let words = rounds::<V>(key, nonce, 0, |_| {});
+    let words = rounds::<V>(key, nonce, 0, &mut Idle);
     V::xor_into(&words, &mut pad[..64 * V::BLOCKS]);
     let mut poly_key = [0u8; 32];
     poly_key.copy_from_slice(&pad[..32]);
@@ -205,13 +205,8 @@ fn batch<W: Lanes, const DECRYPT: bool>(
     let (before, after) = buf.split_at_mut(at.done);
     let batch = &mut after[..len];
     let words = {
-        let hash: &[u8] = if DECRYPT { batch } else { &before[at.hashed..] };
-        // One tenth of the blocks to hash per double round, rounded up.
-        let step = 16 * hash.len().div_ceil(16 * 10);
-        rounds::<W>(key, nonce, at.counter, |round| {
-            let from = hash.len().min(step * round);
-            poly.absorb_padded(&hash[from..hash.len().min(from + step)]);
-        })
+        let bytes: &[u8] = if DECRYPT { batch } else { &before[at.hashed..] };
+        rounds::<W>(key, nonce, at.counter, &mut Absorb { poly, bytes })
     };
     at.hashed = if DECRYPT { at.done + len } else { at.done };
     if len == width {
@@ -225,16 +220,49 @@ fn batch<W: Lanes, const DECRYPT: bool>(
     at.counter = at.counter.wrapping_add(W::BLOCKS as u32);
 }
 
+/// Scalar work [`rounds`] interleaves with its vector rounds. (A trait,
+/// not a closure: closures are not inlined into `#[target_feature]`
+/// kernels, and a call between rounds would spill the whole state.)
+trait Side {
+    /// The share of the work that goes before double round `round` (0-9).
+    fn run(&mut self, round: usize);
+}
+
+/// No scalar work.
+struct Idle;
+
+impl Side for Idle {
+    #[inline(always)]
+    fn run(&mut self, _round: usize) {}
+}
+
+/// Absorbs `bytes` into `poly`, a tenth (rounded up to whole blocks) per
+/// double round.
+struct Absorb<'a> {
+    poly: &'a mut Poly1305,
+    bytes: &'a [u8],
+}
+
+impl Side for Absorb<'_> {
+    #[inline(always)]
+    fn run(&mut self, round: usize) {
+        let step = 16 * self.bytes.len().div_ceil(16 * 10);
+        let from = self.bytes.len().min(step * round);
+        let to = self.bytes.len().min(from + step);
+        self.poly.absorb_padded(&self.bytes[from..to]);
+    }
+}
+
 /// The ChaCha20 block function on `V::BLOCKS` blocks from `counter`: the
-/// state words after the 20 rounds and the final addition. Calls
-/// `side(i)` before double round `i` (0 to 9) so that scalar work runs
+/// state words after the 20 rounds and the final addition. Runs
+/// `side.run(i)` before double round `i` so that scalar work executes
 /// between the vector instructions.
 #[inline(always)]
 fn rounds<V: Lanes>(
     key: &[u32; 8],
     nonce: &[u32; 3],
     counter: u32,
-    mut side: impl FnMut(usize),
+    side: &mut impl Side,
 ) -> [V; 16] {
     let mut init = [V::splat(0); 16];
     for (word, &value) in init.iter_mut().zip(SIGMA.iter().chain(key)) {
@@ -246,7 +274,7 @@ fn rounds<V: Lanes>(
     }
     let mut x = init;
     for round in 0..10 {
-        side(round);
+        side.run(round);
         quarter_round(&mut x, 0, 4, 8, 12);
         quarter_round(&mut x, 1, 5, 9, 13);
         quarter_round(&mut x, 2, 6, 10, 14);
