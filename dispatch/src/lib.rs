@@ -38,7 +38,9 @@
 //! AEGIS state machine of `pageseal-core` on fixsliced AES rounds. The
 //! hardware kernels here use no table lookups and no secret-dependent
 //! branches: AES rounds are instructions, GHASH is carry-less
-//! multiplication, tags are compared with `subtle`.
+//! multiplication, ChaCha20 is vector add-rotate-xor, Poly1305 is a fixed
+//! sequence of 64-bit multiplications with a masked final reduction, and
+//! tags are compared with `subtle`.
 //!
 //! ```
 //! use pageseal_core::{Aead, Suite};

@@ -65,22 +65,20 @@ impl<L: AesLanes> State128<L> {
         st
     }
 
+    /// `S'i = AESRound(S(i-1), Si)`, with `m0` and `m1` folded into
+    /// `S'0` and `S'4`. The message is XORed in after the round
+    /// (`AESRound(x, k) ^ m == AESRound(x, k ^ m)`), so that when opening,
+    /// the plaintext (which depends on the state) is off the AES
+    /// instructions' dependency chain.
     #[inline(always)]
     fn update(&mut self, m0: L, m1: L) {
         let s = self.s;
         self.s = L::aes_rounds(
             [s[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6]],
-            [
-                s[0].xor(m0),
-                s[1],
-                s[2],
-                s[3],
-                s[4].xor(m1),
-                s[5],
-                s[6],
-                s[7],
-            ],
+            [s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]],
         );
+        self.s[0] = self.s[0].xor(m0);
+        self.s[4] = self.s[4].xor(m1);
     }
 
     #[inline(always)]
@@ -203,13 +201,17 @@ impl<L: AesLanes> State256<L> {
         st
     }
 
+    /// `S'i = AESRound(S(i-1), Si)`, with `m` folded into `S'0` after the
+    /// round (as in [`State128`], to keep the plaintext off the AES chain
+    /// when opening).
     #[inline(always)]
     fn update(&mut self, m: L) {
         let s = self.s;
         self.s = L::aes_rounds(
             [s[5], s[0], s[1], s[2], s[3], s[4]],
-            [s[0].xor(m), s[1], s[2], s[3], s[4], s[5]],
+            [s[0], s[1], s[2], s[3], s[4], s[5]],
         );
+        self.s[0] = self.s[0].xor(m);
     }
 
     #[inline(always)]
