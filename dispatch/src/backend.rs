@@ -25,7 +25,7 @@ pub enum Backend {
     /// ChaCha20-Poly1305 on 8-block AVX2 batches stitched with Poly1305.
     Vaes256,
     /// x86_64 VAES with AVX-512: AEGIS-128X4/256X4 in one 512-bit register,
-    /// the 256-bit AES-GCM kernel with 32 vector registers,
+    /// stitched AES-GCM on four blocks per 512-bit register,
     /// ChaCha20-Poly1305 on 16-block 512-bit batches, the rest as
     /// [`Backend::Vaes256`].
     Vaes512,

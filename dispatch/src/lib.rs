@@ -14,7 +14,7 @@
 //!
 //! | suite | AES-NI | VAES256 | VAES512 | ARMv8 |
 //! |---|---|---|---|---|
-//! | AES-128/256-GCM | stitched CTR+GHASH, 8 blocks/iteration | the same on 256-bit VAES/VPCLMULQDQ, 16 blocks/iteration | the VAES256 kernel with 32 registers | portable |
+//! | AES-128/256-GCM | stitched CTR+GHASH, 8 blocks/iteration | the same on 256-bit VAES/VPCLMULQDQ, 16 blocks/iteration | the same on 512-bit registers, 32 blocks/iteration | portable |
 //! | AEGIS-128L, -256, checksum | AES-NI rounds | AES-NI rounds | AES-NI rounds | AESE+AESMC |
 //! | AEGIS X2 | two 128-bit registers | one 256-bit register | one 256-bit register | two registers |
 //! | AEGIS X4 | four 128-bit registers | two 256-bit registers | one 512-bit register | four registers |

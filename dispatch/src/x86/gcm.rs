@@ -1,5 +1,6 @@
 //! AES-GCM kernels, eight registers per iteration (8 blocks with AES-NI
-//! and PCLMULQDQ, 16 blocks with 256-bit VAES and VPCLMULQDQ). Sealing and
+//! and PCLMULQDQ, 16 blocks with 256-bit VAES and VPCLMULQDQ, 32 with
+//! 512-bit VAES and VPCLMULQDQ). Sealing and
 //! opening are stitched: counter-mode AES and GHASH in one pass over the
 //! page.
 //!
@@ -20,7 +21,7 @@ use zeroize::Zeroize;
 
 use super::aes_key::{encrypt, expand};
 use super::aesni_lanes::load128;
-use super::gcm_lanes::{Wide, Xmm, Ymm};
+use super::gcm_lanes::{Wide, Xmm, Ymm, Zmm};
 use super::ghash::{MAX_CHUNK, Powers, REGS, ghash, ghash_padded, load_chunk, mul, zero};
 use super::{Isa, Proven};
 
@@ -104,12 +105,10 @@ impl Gcm {
             (Isa::Vaes256, true) => unsafe { crypt_ymm::<15, DECRYPT>(self, nonce, aad, buf, tag) },
             // SAFETY: `Isa::Vaes512` certifies AVX-512 F/BW/VL on top.
             (Isa::Vaes512, false) => unsafe {
-                crypt_ymm32::<11, DECRYPT>(self, nonce, aad, buf, tag)
+                crypt_zmm::<11, DECRYPT>(self, nonce, aad, buf, tag)
             },
             // SAFETY: as above.
-            (Isa::Vaes512, true) => unsafe {
-                crypt_ymm32::<15, DECRYPT>(self, nonce, aad, buf, tag)
-            },
+            (Isa::Vaes512, true) => unsafe { crypt_zmm::<15, DECRYPT>(self, nonce, aad, buf, tag) },
         }
     }
 }
@@ -180,10 +179,10 @@ kernel!(
     "aes,pclmulqdq,ssse3,sse4.1,avx2,vaes,vpclmulqdq"
 );
 kernel!(
-    /// The 256-bit kernel compiled with AVX-512VL, so that it has 32 vector
-    /// registers instead of 16 (fewer spills of round keys and powers).
-    crypt_ymm32,
-    Ymm,
+    /// VAES and VPCLMULQDQ on AVX-512: four blocks per register, 32 per
+    /// iteration, 32 vector registers.
+    crypt_zmm,
+    Zmm,
     "aes,pclmulqdq,ssse3,sse4.1,avx2,vaes,vpclmulqdq,avx512f,avx512bw,avx512vl"
 );
 

@@ -1,6 +1,7 @@
 //! The vector operations the AES-GCM kernel of [`super::gcm`] is written
-//! over, on one 128-bit block (`Xmm`, AES-NI + PCLMULQDQ) or two blocks per
-//! 256-bit register (`Ymm`, VAES + VPCLMULQDQ).
+//! over, on one 128-bit block (`Xmm`, AES-NI + PCLMULQDQ), two blocks per
+//! 256-bit register (`Ymm`, VAES + VPCLMULQDQ) or four per 512-bit
+//! register (`Zmm`, the same with AVX-512).
 //!
 //! # Soundness
 //!
@@ -8,15 +9,21 @@
 //! VAES and VPCLMULQDQ instructions. The types are private to the crate and
 //! only used inside the `#[target_feature]` kernels of [`super::gcm`], which
 //! run only for a [`super::Proven`] token created after detection found
-//! every feature of its level (`Ymm` only at the VAES levels). Every method
+//! every feature of its level (`Ymm` only at the VAES levels, `Zmm` only at
+//! the AVX-512 level). Every method
 //! is `#[inline(always)]` into those kernels.
 
 use core::arch::x86_64::{
-    __m128i, __m256i, _mm_add_epi32, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_clmulepi64_si128,
-    _mm_set_epi8, _mm_set_epi32, _mm_shuffle_epi8, _mm_shuffle_epi32, _mm_xor_si128,
-    _mm256_add_epi32, _mm256_aesenc_epi128, _mm256_aesenclast_epi128, _mm256_broadcastsi128_si256,
-    _mm256_castsi256_si128, _mm256_clmulepi64_epi128, _mm256_extracti128_si256, _mm256_set_epi32,
-    _mm256_shuffle_epi8, _mm256_shuffle_epi32, _mm256_xor_si256, _mm256_zextsi128_si256,
+    __m128i, __m256i, __m512i, _MM_PERM_BADC, _mm_add_epi32, _mm_aesenc_si128,
+    _mm_aesenclast_si128, _mm_clmulepi64_si128, _mm_set_epi8, _mm_set_epi32, _mm_shuffle_epi8,
+    _mm_shuffle_epi32, _mm_xor_si128, _mm256_add_epi32, _mm256_aesenc_epi128,
+    _mm256_aesenclast_epi128, _mm256_broadcastsi128_si256, _mm256_castsi256_si128,
+    _mm256_clmulepi64_epi128, _mm256_extracti128_si256, _mm256_set_epi32, _mm256_shuffle_epi8,
+    _mm256_shuffle_epi32, _mm256_xor_si256, _mm256_zextsi128_si256, _mm512_add_epi32,
+    _mm512_aesenc_epi128, _mm512_aesenclast_epi128, _mm512_broadcast_i32x4, _mm512_castsi512_si256,
+    _mm512_clmulepi64_epi128, _mm512_extracti64x4_epi64, _mm512_loadu_si512, _mm512_set_epi32,
+    _mm512_shuffle_epi8, _mm512_shuffle_epi32, _mm512_storeu_si512, _mm512_xor_si512,
+    _mm512_zextsi128_si512,
 };
 
 use super::aesni_lanes::{load128, store128};
@@ -68,6 +75,10 @@ pub(crate) struct Xmm(pub(crate) __m128i);
 /// Two blocks in a 256-bit register.
 #[derive(Clone, Copy)]
 pub(crate) struct Ymm(__m256i);
+
+/// Four blocks in a 512-bit register.
+#[derive(Clone, Copy)]
+pub(crate) struct Zmm(__m512i);
 
 impl Wide for Xmm {
     const BLOCKS: usize = 1;
@@ -223,5 +234,99 @@ impl Wide for Ymm {
                 _mm256_extracti128_si256::<1>(self.0),
             )
         }
+    }
+}
+
+impl Wide for Zmm {
+    const BLOCKS: usize = 4;
+
+    #[inline(always)]
+    fn load(bytes: &[u8]) -> Self {
+        let block: &[u8; 64] = bytes[..64].try_into().expect("64 bytes");
+        // SAFETY: `block` is 64 readable bytes, `loadu` needs no alignment,
+        // and AVX-512F was detected (module documentation).
+        Zmm(unsafe { _mm512_loadu_si512(block.as_ptr().cast()) })
+    }
+
+    #[inline(always)]
+    fn store(self, out: &mut [u8]) {
+        let block: &mut [u8; 64] = (&mut out[..64]).try_into().expect("64 bytes");
+        // SAFETY: `block` is 64 writable bytes, `storeu` needs no
+        // alignment, and AVX-512F was detected (module documentation).
+        unsafe { _mm512_storeu_si512(block.as_mut_ptr().cast(), self.0) }
+    }
+
+    #[inline(always)]
+    fn broadcast(block: __m128i) -> Self {
+        // SAFETY: AVX-512F was detected (module documentation).
+        Zmm(unsafe { _mm512_broadcast_i32x4(block) })
+    }
+
+    #[inline(always)]
+    fn low(block: __m128i) -> Self {
+        // SAFETY: AVX-512F was detected (module documentation).
+        Zmm(unsafe { _mm512_zextsi128_si512(block) })
+    }
+
+    #[inline(always)]
+    fn xor(self, other: Self) -> Self {
+        // SAFETY: AVX-512F was detected (module documentation).
+        Zmm(unsafe { _mm512_xor_si512(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    fn aesenc(self, round_key: Self) -> Self {
+        // SAFETY: VAES and AVX-512F were detected (module documentation).
+        Zmm(unsafe { _mm512_aesenc_epi128(self.0, round_key.0) })
+    }
+
+    #[inline(always)]
+    fn aesenclast(self, round_key: Self) -> Self {
+        // SAFETY: VAES and AVX-512F were detected (module documentation).
+        Zmm(unsafe { _mm512_aesenclast_epi128(self.0, round_key.0) })
+    }
+
+    #[inline(always)]
+    fn bswap(self) -> Self {
+        // SAFETY: AVX-512BW was detected (module documentation).
+        Zmm(unsafe { _mm512_shuffle_epi8(self.0, Self::broadcast(reverse_mask()).0) })
+    }
+
+    #[inline(always)]
+    fn swap_halves(self) -> Self {
+        // SAFETY: AVX-512F was detected (module documentation).
+        Zmm(unsafe { _mm512_shuffle_epi32::<_MM_PERM_BADC>(self.0) })
+    }
+
+    #[inline(always)]
+    fn counters(rev: __m128i, first: u32) -> Self {
+        let c = |j: u32| first.wrapping_add(j) as i32;
+        // SAFETY: AVX-512F was detected (module documentation).
+        let sum = unsafe {
+            _mm512_add_epi32(
+                Self::broadcast(rev).0,
+                _mm512_set_epi32(0, 0, 0, c(3), 0, 0, 0, c(2), 0, 0, 0, c(1), 0, 0, 0, c(0)),
+            )
+        };
+        Zmm(sum).bswap()
+    }
+
+    #[inline(always)]
+    fn clmul<const IMM: i32>(self, other: Self) -> Self {
+        // SAFETY: VPCLMULQDQ and AVX-512F were detected (module
+        // documentation).
+        Zmm(unsafe { _mm512_clmulepi64_epi128::<IMM>(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    fn fold(self) -> __m128i {
+        // SAFETY: AVX-512F was detected (module documentation).
+        let halves = unsafe {
+            _mm256_xor_si256(
+                _mm512_castsi512_si256(self.0),
+                _mm512_extracti64x4_epi64::<1>(self.0),
+            )
+        };
+        Ymm(halves).fold()
     }
 }

@@ -23,8 +23,8 @@ use super::gcm_lanes::{Wide, Xmm};
 
 /// Registers per iteration.
 pub(crate) const REGS: usize = 8;
-/// Most blocks per iteration (eight 256-bit registers).
-pub(crate) const MAX_CHUNK: usize = 16;
+/// Most blocks per iteration (eight 512-bit registers).
+pub(crate) const MAX_CHUNK: usize = 32;
 /// `x^128 mod P` in POLYVAL's bit order: the reduction constant.
 const POLY: u128 = 0xc200_0000_0000_0000_0000_0000_0000_0001;
 
