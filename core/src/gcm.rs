@@ -69,6 +69,10 @@ impl<C: GcmBlockCipher> AesGcm<C> {
     /// keystream block of counter 1, the tag mask: computed in the same
     /// batch as the message's first blocks, so it costs no extra batch.
     fn ctr32(&self, nonce: &[u8], buf: &mut [u8]) -> Tag {
+        // Counter blocks as big-endian integers: the nonce, then the counter.
+        let mut j0 = [0u8; 16];
+        j0[..12].copy_from_slice(nonce);
+        let base = u128::from_be_bytes(j0);
         let mut counter = 1u32;
         let mut blocks: [Array<u8, U16>; BATCH] = Default::default();
         let used = (1 + buf.len().div_ceil(16)).next_multiple_of(4).min(BATCH);
@@ -83,8 +87,7 @@ impl<C: GcmBlockCipher> AesGcm<C> {
             // once and each leftover block would cost a group of its own.
             let n_encrypt = n.next_multiple_of(4).min(BATCH);
             for block in &mut blocks[..n_encrypt] {
-                block[..12].copy_from_slice(nonce);
-                block[12..].copy_from_slice(&counter.to_be_bytes());
+                block.0 = (base | u128::from(counter)).to_be_bytes();
                 counter = counter.wrapping_add(1);
             }
             self.cipher.encrypt_blocks(&mut blocks[..n_encrypt]);
