@@ -79,6 +79,8 @@ mod detect;
 mod error;
 #[cfg(target_arch = "x86_64")]
 mod poly1305;
+#[cfg(target_arch = "x86_64")]
+mod wipe;
 
 #[cfg(target_arch = "aarch64")]
 mod arm;

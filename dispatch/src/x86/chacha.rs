@@ -18,6 +18,7 @@ use zeroize::Zeroize;
 use super::chacha_lanes::{Avx2, Avx512, Lanes};
 use super::{Isa, Proven};
 use crate::poly1305::Poly1305;
+use crate::wipe::wipe;
 
 /// Longest plaintext: 2^32 - 1 blocks of 64 bytes after the one that keys
 /// Poly1305.
@@ -175,19 +176,6 @@ fn crypt<V: Lanes, const DECRYPT: bool>(
     lengths[8..].copy_from_slice(&(buf.len() as u64).to_le_bytes());
     poly.absorb_padded(&lengths);
     poly.finish()
-}
-
-/// Wipes `pad` (keystream) with 32-byte volatile stores: `zeroize` writes
-/// a byte slice one byte at a time, which cost ~8 % of a 4 KiB seal here.
-#[inline(always)]
-fn wipe(pad: &mut [u8; MAX_BATCH]) {
-    for chunk in pad.chunks_exact_mut(32) {
-        let chunk: &mut [u8; 32] = chunk.try_into().expect("32 bytes");
-        // SAFETY: `chunk` is a valid, exclusive reference to 32 bytes (an
-        // array of bytes has alignment 1); a volatile store through it is
-        // a plain store the compiler may not remove.
-        unsafe { core::ptr::write_volatile(chunk, [0; 32]) };
-    }
 }
 
 /// How far [`crypt`] has got through the message.

@@ -24,6 +24,7 @@ use super::aesni_lanes::load128;
 use super::gcm_lanes::{Wide, Xmm, Ymm, Zmm};
 use super::ghash::{MAX_CHUNK, Powers, REGS, ghash, ghash_padded, load_chunk, mul, zero};
 use super::{Isa, Proven};
+use crate::wipe::wipe;
 
 /// Longest plaintext AES-GCM allows: 2^36 - 32 bytes.
 const MAX_MESSAGE: u64 = (1 << 36) - 32;
@@ -286,7 +287,7 @@ fn ctr<V: Wide, const RK: usize, const DECRYPT: bool>(
             pad[rest.len()..].fill(0);
             acc = ghash(acc, &load_chunk(&pad), &tail);
         }
-        pad.zeroize();
+        wipe(&mut pad);
     }
     acc
 }
