@@ -220,9 +220,11 @@ fn crypt<V: Wide, const RK: usize, const DECRYPT: bool>(
     j0[..12].copy_from_slice(&nonce[..12]);
     // The counter block byte-reversed: the 32-bit counter is lane 0's low word.
     let rev = Xmm::load(&j0).bswap().0;
+    // First, so that its serial AES rounds overlap with the rest.
+    let mask = tag_mask::<RK>(gcm, rev);
     let acc = ghash_padded::<V>(&gcm.powers, zero(), aad);
     let acc = ctr::<V, RK, DECRYPT>(gcm, &rk, rev, buf, acc);
-    let computed = finish::<RK>(gcm, rev, acc, aad.len(), buf.len());
+    let computed = finish(gcm, mask, acc, aad.len(), buf.len());
     if DECRYPT {
         verify_or_wipe(&computed, tag, buf)?;
     }
@@ -292,26 +294,26 @@ fn ctr<V: Wide, const RK: usize, const DECRYPT: bool>(
     acc
 }
 
-/// The tag from the hash state after the message: fold in the length
-/// block, multiply by `H`, and mask with the encrypted counter block 1.
+/// The encrypted counter block 1, which masks the tag.
 #[inline(always)]
-fn finish<const RK: usize>(
-    gcm: &Gcm,
-    rev: __m128i,
-    acc: __m128i,
-    aad_len: usize,
-    msg_len: usize,
-) -> Tag {
-    let bits = |len: usize| (len as u64).wrapping_mul(8) as i64;
-    // SAFETY: SSE2 is part of the x86_64 baseline.
-    let lengths = unsafe { _mm_set_epi64x(bits(aad_len), bits(msg_len)) };
-    let h1 = gcm.powers.h1();
-    let s = Xmm(mul(Xmm(acc).xor(Xmm(lengths)).0, h1)).bswap();
+fn tag_mask<const RK: usize>(gcm: &Gcm, rev: __m128i) -> Xmm {
     let mut xmm_rk = [Xmm(zero()); RK];
     for (k, bytes) in xmm_rk.iter_mut().zip(&gcm.round_keys) {
         *k = Xmm(load128(bytes));
     }
     let [mask] = encrypt(&xmm_rk, [Xmm::counters(rev, 1)]);
+    mask
+}
+
+/// The tag from the hash state after the message: fold in the length
+/// block, multiply by `H`, and XOR with `mask` ([`tag_mask`]).
+#[inline(always)]
+fn finish(gcm: &Gcm, mask: Xmm, acc: __m128i, aad_len: usize, msg_len: usize) -> Tag {
+    let bits = |len: usize| (len as u64).wrapping_mul(8) as i64;
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    let lengths = unsafe { _mm_set_epi64x(bits(aad_len), bits(msg_len)) };
+    let h1 = gcm.powers.h1();
+    let s = Xmm(mul(Xmm(acc).xor(Xmm(lengths)).0, h1)).bswap();
     let mut tag = [0u8; 16];
     s.xor(mask).store(&mut tag);
     tag

@@ -186,7 +186,13 @@ pub(crate) fn ghash_padded<V: Wide>(powers: &Powers, mut acc: __m128i, data: &[u
         let mut pad = [0u8; 16 * MAX_CHUNK];
         pad[..rest.len()].copy_from_slice(rest);
         let n = rest.len().div_ceil(16);
-        acc = ghash(acc, &load_chunk::<V>(&pad), &powers.chunk(n));
+        // Up to one block per register (e.g. a 32-byte page binding): on
+        // 128-bit registers, not a whole wide chunk of mostly zeros.
+        acc = if n <= REGS {
+            ghash(acc, &load_chunk::<Xmm>(&pad), &powers.chunk(n))
+        } else {
+            ghash(acc, &load_chunk::<V>(&pad), &powers.chunk(n))
+        };
     }
     acc
 }
