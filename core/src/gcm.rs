@@ -6,7 +6,11 @@
 //! CLMUL/PMULL or a constant-time software multiplication.
 
 use aes::cipher::array::Array;
-use aes::cipher::{BlockCipherEncrypt, BlockSizeUser, KeyInit, consts::U16};
+use aes::cipher::typenum::Unsigned;
+use aes::cipher::{
+    BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, KeyInit,
+    ParBlocks, consts::U16,
+};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 use zeroize::Zeroize;
@@ -17,11 +21,6 @@ use crate::suite::Suite;
 
 /// Longest plaintext AES-GCM allows: 2^36 - 32 bytes.
 const MAX_MESSAGE: u64 = (1 << 36) - 32;
-
-/// Blocks of keystream computed per batch (32: the fixsliced software AES
-/// amortises its bitslicing over many blocks; measured with callgrind,
-/// 8 blocks cost 12% more instructions per page).
-const BATCH: usize = 32;
 
 /// A block cipher usable under GCM: 128-bit blocks, keyed from bytes.
 pub trait GcmBlockCipher: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16> + KeyInit {
@@ -66,53 +65,16 @@ impl<C: GcmBlockCipher> AesGcm<C> {
     }
 
     /// XORs `buf` with the keystream from counter 2 and returns the
-    /// keystream block of counter 1, the tag mask: computed in the same
-    /// batch as the message's first blocks, so it costs no extra batch.
+    /// keystream block of counter 1, the tag mask (see [`Ctr32`]).
     fn ctr32(&self, nonce: &[u8], buf: &mut [u8]) -> Tag {
-        // Counter blocks as big-endian integers: the nonce, then the counter.
         let mut j0 = [0u8; 16];
         j0[..12].copy_from_slice(nonce);
-        let base = u128::from_be_bytes(j0);
-        let mut counter = 1u32;
-        let mut blocks: [Array<u8, U16>; BATCH] = Default::default();
-        let used = (1 + buf.len().div_ceil(16)).next_multiple_of(4).min(BATCH);
         let mut mask = [0u8; 16];
-        // The first batch starts with the mask block.
-        let mut skip = 1;
-        let mut rest = buf;
-        loop {
-            let (chunk, tail) = rest.split_at_mut(rest.len().min(16 * (BATCH - skip)));
-            let n = skip + chunk.len().div_ceil(16);
-            // Whole groups of 4: the software backend encrypts 4 blocks at
-            // once and each leftover block would cost a group of its own.
-            let n_encrypt = n.next_multiple_of(4).min(BATCH);
-            for block in &mut blocks[..n_encrypt] {
-                block.0 = (base | u128::from(counter)).to_be_bytes();
-                counter = counter.wrapping_add(1);
-            }
-            self.cipher.encrypt_blocks(&mut blocks[..n_encrypt]);
-            if skip == 1 {
-                mask = blocks[0].0;
-            }
-            // Whole blocks as 128-bit words, then the partial last block.
-            let mut whole = chunk.chunks_exact_mut(16);
-            for (bytes, key) in (&mut whole).zip(&blocks[skip..n]) {
-                let word = u128::from_ne_bytes((*bytes).try_into().expect("16 bytes"))
-                    ^ u128::from_ne_bytes(key.0);
-                bytes.copy_from_slice(&word.to_ne_bytes());
-            }
-            for (byte, key) in whole.into_remainder().iter_mut().zip(&blocks[n - 1]) {
-                *byte ^= key;
-            }
-            skip = 0;
-            rest = tail;
-            if rest.is_empty() {
-                break;
-            }
-        }
-        for block in &mut blocks[..used] {
-            block.zeroize();
-        }
+        self.cipher.encrypt_with_backend(Ctr32 {
+            j0: u128::from_be_bytes(j0),
+            buf,
+            mask: &mut mask,
+        });
         mask
     }
 
@@ -138,6 +100,68 @@ impl<C: GcmBlockCipher> AesGcm<C> {
             return Err(Error::MessageTooLong);
         }
         Ok(())
+    }
+}
+
+/// Counter mode from counter 1 on one block-cipher backend, which is
+/// obtained once per message (the software backend prepares its round keys
+/// per call). Groups of the backend's parallel width are encrypted whole:
+/// the first group starts with counter block 1, whose keystream is the tag
+/// mask, so it costs no extra group; a short last group is padded with
+/// counters whose keystream is discarded (the fixsliced backend costs the
+/// same for one block as for a group).
+struct Ctr32<'a> {
+    /// The nonce followed by a zero 32-bit counter, as a big-endian integer.
+    j0: u128,
+    /// The message, XORed with the keystream from counter 2.
+    buf: &'a mut [u8],
+    /// Receives the keystream of counter 1.
+    mask: &'a mut Tag,
+}
+
+impl BlockSizeUser for Ctr32<'_> {
+    type BlockSize = U16;
+}
+
+impl BlockCipherEncClosure for Ctr32<'_> {
+    #[inline(always)]
+    fn call<B: BlockCipherEncBackend<BlockSize = U16>>(self, backend: &B) {
+        let width = B::ParBlocksSize::USIZE;
+        let mut blocks = ParBlocks::<B>::default();
+        let mut counter = 1u32;
+        // The first group starts with the mask block.
+        let mut skip = 1;
+        let mut rest = self.buf;
+        loop {
+            let (chunk, tail) = rest.split_at_mut(rest.len().min(16 * (width - skip)));
+            for block in blocks.iter_mut() {
+                block.0 = (self.j0 | u128::from(counter)).to_be_bytes();
+                counter = counter.wrapping_add(1);
+            }
+            backend.encrypt_par_blocks_inplace(&mut blocks);
+            if skip == 1 {
+                *self.mask = blocks[0].0;
+            }
+            // Whole blocks as 128-bit words, then the partial last block.
+            let last = (skip + chunk.len() / 16).min(width - 1);
+            let mut whole = chunk.chunks_exact_mut(16);
+            for (bytes, key) in (&mut whole).zip(&blocks[skip..]) {
+                let word = u128::from_ne_bytes((*bytes).try_into().expect("16 bytes"))
+                    ^ u128::from_ne_bytes(key.0);
+                bytes.copy_from_slice(&word.to_ne_bytes());
+            }
+            for (byte, key) in whole.into_remainder().iter_mut().zip(blocks[last].iter()) {
+                *byte ^= key;
+            }
+            skip = 0;
+            rest = tail;
+            if rest.is_empty() {
+                break;
+            }
+        }
+        for block in blocks.iter_mut() {
+            block.zeroize();
+        }
     }
 }
 
