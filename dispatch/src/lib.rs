@@ -74,6 +74,8 @@
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod aegis;
 mod backend;
+#[cfg(target_arch = "x86_64")]
+mod chacha;
 mod cipher;
 mod detect;
 mod error;

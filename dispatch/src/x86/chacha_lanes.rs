@@ -1,7 +1,5 @@
-//! ChaCha20 state words for many blocks at once, "vertically": register
-//! `i` holds word `i` of 8 consecutive blocks (`Avx2`, 256-bit) or 16
-//! (`Avx512`, 512-bit), so a quarter round is plain lane-wise arithmetic
-//! and no lane shuffles run until the keystream is written out.
+//! [`Lanes`] on x86: word `i` of 8 consecutive ChaCha20 blocks in a
+//! 256-bit register (`Avx2`) or of 16 in a 512-bit one (`Avx512`).
 //!
 //! # Soundness
 //!
@@ -23,26 +21,7 @@ use core::arch::x86_64::{
 };
 
 use super::vaes_lanes::{load256, store256};
-
-/// Word `i` of `BLOCKS` ChaCha20 blocks, one block per 32-bit lane.
-pub(crate) trait Lanes: Copy {
-    /// Blocks per register.
-    const BLOCKS: usize;
-    /// `word` in every lane.
-    fn splat(word: u32) -> Self;
-    /// Lane `j` holds `first + j` (wrapping): the block counters.
-    fn counters(first: u32) -> Self;
-    /// Lane-wise wrapping addition.
-    fn add(self, other: Self) -> Self;
-    /// Lane-wise XOR.
-    fn xor(self, other: Self) -> Self;
-    /// Lane-wise rotation left by `BITS` (16, 12, 8 or 7).
-    fn rotl<const BITS: u32>(self) -> Self;
-    /// XORs the keystream of the state `words` (block `j` in lane `j`)
-    /// into `out`, `64 * BLOCKS` bytes: block 0 first, each block's words
-    /// little-endian.
-    fn xor_into(words: &[Self; 16], out: &mut [u8]);
-}
+use crate::chacha::Lanes;
 
 /// Eight blocks in 256-bit AVX2 registers.
 #[derive(Clone, Copy)]
