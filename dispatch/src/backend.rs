@@ -29,7 +29,10 @@ pub enum Backend {
     /// ChaCha20-Poly1305 on 16-block 512-bit batches, the rest as
     /// [`Backend::Vaes256`].
     Vaes512,
-    /// aarch64 ARMv8 AES (AESE/AESMC) and PMULL: AEGIS.
+    /// aarch64 ARMv8 AES (AESE/AESMC) and PMULL: AEGIS (X variants on
+    /// several 128-bit registers), and stitched AES-GCM (counter mode on 8
+    /// blocks per iteration, GHASH with PMULL and one reduction per
+    /// iteration).
     Armv8,
 }
 

@@ -14,7 +14,7 @@
 //!
 //! | suite | AES-NI | VAES256 | VAES512 | ARMv8 |
 //! |---|---|---|---|---|
-//! | AES-128/256-GCM | stitched CTR+GHASH, 8 blocks/iteration | the same on 256-bit VAES/VPCLMULQDQ, 16 blocks/iteration | the same on 512-bit registers, 32 blocks/iteration | portable |
+//! | AES-128/256-GCM | stitched CTR+GHASH, 8 blocks/iteration | the same on 256-bit VAES/VPCLMULQDQ, 16 blocks/iteration | the same on 512-bit registers, 32 blocks/iteration | stitched CTR (AESE+AESMC) + GHASH (PMULL), 8 blocks/iteration |
 //! | AEGIS-128L, -256, checksum | AES-NI rounds | AES-NI rounds | AES-NI rounds | AESE+AESMC |
 //! | AEGIS X2 | two 128-bit registers | one 256-bit register | one 256-bit register | two registers |
 //! | AEGIS X4 | four 128-bit registers | two 256-bit registers | one 512-bit register | four registers |
@@ -60,12 +60,12 @@
 //!
 //! All of the workspace's `unsafe` code is here. Kernels are
 //! `#[target_feature]` functions; the only way to call one is through a
-//! per-architecture proof value (`Proven`, or the ARMv8 `Keyed`) that is
-//! created only after [`Cpu::detect`] found every feature the kernel
-//! enables. Forcing a backend the CPU lacks returns
-//! [`Error::Unsupported`], never undefined behaviour. The vector types the
-//! kernels are written over are private to the crate and used only inside
-//! those kernels. Every `unsafe` block names the check that makes it sound.
+//! per-architecture proof value (`Proven`) that is created only after
+//! [`Cpu::detect`] found every feature the kernel enables. Forcing a
+//! backend the CPU lacks returns [`Error::Unsupported`], never undefined
+//! behaviour. The vector types the kernels are written over are private to
+//! the crate and used only inside those kernels. Every `unsafe` block
+//! names the check that makes it sound.
 
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -79,6 +79,8 @@ mod chacha;
 mod cipher;
 mod detect;
 mod error;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod gcm;
 #[cfg(target_arch = "x86_64")]
 mod poly1305;
 #[cfg(target_arch = "x86_64")]

@@ -1,4 +1,5 @@
-//! AEGIS lanes on ARMv8 NEON registers, one AES block per `uint8x16_t`.
+//! AEGIS lanes on ARMv8 NEON registers, one AES block per `uint8x16_t`,
+//! and the 16-byte loads and stores they share with the AES-GCM kernel.
 //!
 //! `AESE` XORs its key *before* `SubBytes`/`ShiftRows`, unlike x86
 //! `AESENC`, so one AEGIS round is `AESMC(AESE(x, 0)) ^ round_key`.
@@ -22,12 +23,22 @@ use zeroize::Zeroize;
 #[derive(Clone, Copy)]
 pub(crate) struct Neon<const N: usize>([uint8x16_t; N]);
 
+/// Loads the first 16 bytes of `bytes` into a register.
 #[inline(always)]
-fn load(bytes: &[u8]) -> uint8x16_t {
+pub(super) fn load(bytes: &[u8]) -> uint8x16_t {
     let block: &[u8; 16] = bytes[..16].try_into().expect("16 bytes");
     // SAFETY: `block` is 16 readable bytes (`vld1q_u8` needs no alignment);
     // NEON was detected (module documentation).
     unsafe { vld1q_u8(block.as_ptr()) }
+}
+
+/// Stores `v` into the first 16 bytes of `out`.
+#[inline(always)]
+pub(super) fn store(v: uint8x16_t, out: &mut [u8]) {
+    let block: &mut [u8; 16] = (&mut out[..16]).try_into().expect("16 bytes");
+    // SAFETY: `block` is 16 writable bytes (`vst1q_u8` needs no alignment);
+    // NEON was detected (module documentation).
+    unsafe { vst1q_u8(block.as_mut_ptr(), v) }
 }
 
 impl<const N: usize> AesLanes for Neon<N> {
@@ -47,10 +58,7 @@ impl<const N: usize> AesLanes for Neon<N> {
     #[inline(always)]
     fn store(self, out: &mut [u8]) {
         for (i, v) in self.0.into_iter().enumerate() {
-            let block: &mut [u8; 16] = (&mut out[16 * i..16 * i + 16]).try_into().expect("16");
-            // SAFETY: `block` is 16 writable bytes (`vst1q_u8` needs no
-            // alignment); NEON was detected (module documentation).
-            unsafe { vst1q_u8(block.as_mut_ptr(), v) }
+            store(v, &mut out[16 * i..]);
         }
     }
 

@@ -1,8 +1,12 @@
 //! aarch64 backend: ARMv8 AES rounds (`AESE` + `AESMC`) for the AEGIS
-//! family and the `checksum` suite. AES-GCM and ChaCha20-Poly1305 stay on
-//! the portable path there, whose primitive crates already use ARMv8 AES,
-//! PMULL and NEON when the CPU has them.
+//! family and the `checksum` suite, and a stitched AES-GCM kernel
+//! (counter-mode AES on eight blocks per iteration interleaved with GHASH
+//! on `PMULL`). ChaCha20-Poly1305 stays on the portable path there, whose
+//! primitive crates already use NEON when the CPU has it.
 
+mod aes_key;
+mod gcm;
+mod ghash;
 mod lanes;
 
 use pageseal_core::{Error, Key, Suite, Tag};
@@ -19,7 +23,7 @@ pub(crate) struct Proven(());
 
 /// Whether an aarch64 kernel of `backend` exists for `suite`.
 pub(crate) fn has_kernel(backend: Backend, suite: Suite) -> bool {
-    backend == Backend::Armv8 && aegis::is_aegis(suite)
+    backend == Backend::Armv8 && (aegis::is_aegis(suite) || crate::gcm::is_gcm(suite))
 }
 
 /// Lane types of the ARMv8 backend: X variants on several registers.
@@ -30,11 +34,13 @@ impl LaneSet for NeonSet {
     type L4 = Neon<4>;
 }
 
+/// Seals `buf` with an AEGIS-based `suite`, compiled with ARMv8 AES.
 #[target_feature(enable = "neon,aes")]
 fn seal_armv8(suite: Suite, key: &[u8], nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Tag {
     aegis::seal::<NeonSet>(suite, key, nonce, aad, buf)
 }
 
+/// Opens `buf` with an AEGIS-based `suite`, compiled with ARMv8 AES.
 #[target_feature(enable = "neon,aes")]
 fn open_armv8(
     suite: Suite,
@@ -47,11 +53,14 @@ fn open_armv8(
     aegis::open::<NeonSet>(suite, key, nonce, aad, buf, tag)
 }
 
-/// An AEGIS-based suite keyed for the ARMv8 backend.
-pub(crate) struct Keyed {
-    _proof: Proven,
-    suite: Suite,
-    key: Key,
+/// A suite keyed for the ARMv8 backend.
+// No allocator to box the GCM tables with; a cipher is built once per key.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Keyed {
+    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
+    Aegis(Proven, Suite, Key),
+    /// AES-GCM with its round keys and hash-key powers.
+    Gcm(gcm::Gcm),
 }
 
 impl Keyed {
@@ -64,24 +73,37 @@ impl Keyed {
         key: &[u8],
     ) -> Result<Option<Keyed>, Error> {
         let key = Key::new(suite, key)?;
-        let usable = has_kernel(backend, suite) && cpu.has_all(backend.features());
-        Ok(usable.then_some(Keyed {
-            _proof: Proven(()),
-            suite,
-            key,
+        if !(has_kernel(backend, suite) && cpu.has_all(backend.features())) {
+            return Ok(None);
+        }
+        // Detection found ARMv8 AES and PMULL (with NEON): the proof.
+        let proof = Proven(());
+        Ok(Some(if crate::gcm::is_gcm(suite) {
+            Keyed::Gcm(gcm::Gcm::new(proof, key.as_bytes()))
+        } else {
+            Keyed::Aegis(proof, suite, key)
         }))
     }
 
     /// The keyed suite.
     pub(crate) fn suite(&self) -> Suite {
-        self.suite
+        match self {
+            Keyed::Aegis(_, suite, _) => *suite,
+            Keyed::Gcm(gcm) => gcm.suite(),
+        }
     }
 
     /// Encrypts `buf` in place and returns the tag (nonce length checked).
     pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        // SAFETY: a `Keyed` exists only after `new` checked that detection
-        // found ARMv8 AES (with NEON), the features the kernel enables.
-        Ok(unsafe { seal_armv8(self.suite, self.key.as_bytes(), nonce, aad, buf) })
+        match self {
+            Keyed::Aegis(_, suite, key) => {
+                // SAFETY: the `Proven` token exists only because `new`
+                // checked that detection found ARMv8 AES (with NEON), the
+                // features the kernel enables.
+                Ok(unsafe { seal_armv8(*suite, key.as_bytes(), nonce, aad, buf) })
+            }
+            Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
+        }
     }
 
     /// Verifies and decrypts `buf` in place, wiping it on a wrong tag.
@@ -92,7 +114,13 @@ impl Keyed {
         buf: &mut [u8],
         tag: &Tag,
     ) -> Result<(), Error> {
-        // SAFETY: as in `seal`, `new` checked for ARMv8 AES and NEON.
-        unsafe { open_armv8(self.suite, self.key.as_bytes(), nonce, aad, buf, tag) }
+        match self {
+            // SAFETY: as in `seal`, the `Proven` token vouches for ARMv8
+            // AES and NEON.
+            Keyed::Aegis(_, suite, key) => unsafe {
+                open_armv8(*suite, key.as_bytes(), nonce, aad, buf, tag)
+            },
+            Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
+        }
     }
 }

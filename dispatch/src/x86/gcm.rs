@@ -14,7 +14,7 @@
 //! mismatch wipes the buffer (as the `Aead` contract asks), so no
 //! plaintext is released.
 
-use core::arch::x86_64::{__m128i, _mm_set_epi64x};
+use core::arch::x86_64::__m128i;
 
 use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
 use zeroize::Zeroize;
@@ -24,15 +24,8 @@ use super::aesni_lanes::load128;
 use super::gcm_lanes::{Wide, Xmm, Ymm, Zmm};
 use super::ghash::{MAX_CHUNK, Powers, REGS, ghash, ghash_padded, load_chunk, mul, zero};
 use super::{Isa, Proven};
+use crate::gcm::{check_len, lengths};
 use crate::wipe::wipe;
-
-/// Longest plaintext AES-GCM allows: 2^36 - 32 bytes.
-const MAX_MESSAGE: u64 = (1 << 36) - 32;
-
-/// Whether `suite` is one of the AES-GCM suites.
-pub(crate) fn is_gcm(suite: Suite) -> bool {
-    matches!(suite, Suite::Aes128Gcm | Suite::Aes256Gcm)
-}
 
 /// AES-GCM keyed for one of the x86 levels: round keys and hash-key
 /// powers, wiped on drop.
@@ -117,14 +110,6 @@ impl Gcm {
 impl Drop for Gcm {
     fn drop(&mut self) {
         self.round_keys.zeroize();
-    }
-}
-
-fn check_len(buf: &[u8]) -> Result<(), Error> {
-    if buf.len() as u64 > MAX_MESSAGE {
-        Err(Error::MessageTooLong)
-    } else {
-        Ok(())
     }
 }
 
@@ -309,11 +294,9 @@ fn tag_mask<const RK: usize>(gcm: &Gcm, rev: __m128i) -> Xmm {
 /// block, multiply by `H`, and XOR with `mask` ([`tag_mask`]).
 #[inline(always)]
 fn finish(gcm: &Gcm, mask: Xmm, acc: __m128i, aad_len: usize, msg_len: usize) -> Tag {
-    let bits = |len: usize| (len as u64).wrapping_mul(8) as i64;
-    // SAFETY: SSE2 is part of the x86_64 baseline.
-    let lengths = unsafe { _mm_set_epi64x(bits(aad_len), bits(msg_len)) };
+    let lengths = Xmm(load128(&lengths(aad_len, msg_len)));
     let h1 = gcm.powers.h1();
-    let s = Xmm(mul(Xmm(acc).xor(Xmm(lengths)).0, h1)).bswap();
+    let s = Xmm(mul(Xmm(acc).xor(lengths).0, h1)).bswap();
     let mut tag = [0u8; 16];
     s.xor(mask).store(&mut tag);
     tag

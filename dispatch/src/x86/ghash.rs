@@ -20,13 +20,12 @@ use zeroize::Zeroize;
 
 use super::aesni_lanes::load128;
 use super::gcm_lanes::{Wide, Xmm};
+use crate::gcm::{POLY, karatsuba_key, polyval_key};
 
 /// Registers per iteration.
 pub(crate) const REGS: usize = 8;
 /// Most blocks per iteration (eight 512-bit registers).
 pub(crate) const MAX_CHUNK: usize = 32;
-/// `x^128 mod P` in POLYVAL's bit order: the reduction constant.
-const POLY: u128 = 0xc200_0000_0000_0000_0000_0000_0000_0001;
 
 /// Powers of the hash key, laid out so that the powers a chunk of `n`
 /// blocks needs are contiguous: entry `MAX_CHUNK - k` is `H^k` for `k` in
@@ -48,11 +47,9 @@ impl Powers {
     /// The powers of the GHASH key `h` (`AES_K(0)`, as bytes).
     #[inline(always)]
     pub(crate) fn new(h: &[u8; 16]) -> Powers {
-        // mulX_POLYVAL(ByteReverse(H)), on the integer H read big-endian.
-        let mut hv = u128::from_be_bytes(*h);
-        hv = (hv << 1) ^ (POLY & 0u128.wrapping_sub(hv >> 127));
-        let h1 = load128(&hv.to_le_bytes());
-        hv.zeroize();
+        let mut key = polyval_key(h);
+        let h1 = load128(&key);
+        key.zeroize();
         let mut table = Powers {
             powers: [[0; 16]; 2 * MAX_CHUNK],
             folded: [[0; 16]; 2 * MAX_CHUNK],
@@ -61,9 +58,7 @@ impl Powers {
         for k in 1..=MAX_CHUNK {
             let entry = &mut table.powers[MAX_CHUNK - k];
             Xmm(power).store(entry);
-            let halves = u128::from_le_bytes(*entry);
-            let folded = ((halves >> 64) ^ halves) as u64;
-            table.folded[MAX_CHUNK - k] = (u128::from(folded) * ((1 << 64) + 1)).to_le_bytes();
+            table.folded[MAX_CHUNK - k] = karatsuba_key(entry);
             power = mul(power, h1);
         }
         table

@@ -55,7 +55,7 @@ pub(crate) fn has_kernel(backend: Backend, suite: Suite) -> bool {
     let Some(isa) = Isa::of(backend) else {
         return false;
     };
-    crate::aegis::is_aegis(suite) || gcm::is_gcm(suite) || chacha::has_kernel(isa, suite)
+    crate::aegis::is_aegis(suite) || crate::gcm::is_gcm(suite) || chacha::has_kernel(isa, suite)
 }
 
 /// A suite keyed for one x86 backend.
@@ -83,7 +83,7 @@ impl Keyed {
         let Some(proof) = Proven::check(backend, cpu) else {
             return Ok(None);
         };
-        Ok(if gcm::is_gcm(suite) {
+        Ok(if crate::gcm::is_gcm(suite) {
             Some(Keyed::Gcm(gcm::Gcm::new(proof, key.as_bytes())))
         } else if crate::aegis::is_aegis(suite) {
             Some(Keyed::Aegis(proof, suite, key))

@@ -1,0 +1,59 @@
+//! What the AES-GCM kernels of every architecture share: which suites they
+//! serve, the message length limit, and the scalar side of computing GHASH
+//! in the POLYVAL domain (RFC 8452, appendix A): the hash key
+//! `mulX_POLYVAL(ByteReverse(H))`, the Karatsuba keys of its powers, the
+//! reduction constant, and the length block, all as POLYVAL's
+//! little-endian bytes.
+
+use pageseal_core::{Error, Suite};
+use zeroize::Zeroize;
+
+/// Longest plaintext AES-GCM allows: 2^36 - 32 bytes.
+const MAX_MESSAGE: u64 = (1 << 36) - 32;
+
+/// `x^128 mod P` in POLYVAL's bit order: the reduction constant.
+pub(crate) const POLY: u128 = 0xc200_0000_0000_0000_0000_0000_0000_0001;
+
+/// Whether `suite` is one of the AES-GCM suites.
+pub(crate) fn is_gcm(suite: Suite) -> bool {
+    matches!(suite, Suite::Aes128Gcm | Suite::Aes256Gcm)
+}
+
+/// Fails with [`Error::MessageTooLong`] when `buf` is longer than AES-GCM
+/// allows.
+pub(crate) fn check_len(buf: &[u8]) -> Result<(), Error> {
+    if buf.len() as u64 > MAX_MESSAGE {
+        Err(Error::MessageTooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// The POLYVAL key `mulX_POLYVAL(ByteReverse(h))` of the GHASH key `h`
+/// (`AES_K(0)`, as bytes). The caller wipes the result.
+#[inline(always)]
+pub(crate) fn polyval_key(h: &[u8; 16]) -> [u8; 16] {
+    // On the integer H read big-endian.
+    let mut hv = u128::from_be_bytes(*h);
+    hv = (hv << 1) ^ (POLY & 0u128.wrapping_sub(hv >> 127));
+    let key = hv.to_le_bytes();
+    hv.zeroize();
+    key
+}
+
+/// The Karatsuba key of a power of the hash key (POLYVAL's little-endian
+/// bytes): the XOR of its two 64-bit halves, in both halves.
+#[inline(always)]
+pub(crate) fn karatsuba_key(power: &[u8; 16]) -> [u8; 16] {
+    let halves = u128::from_le_bytes(*power);
+    let folded = ((halves >> 64) ^ halves) as u64;
+    (u128::from(folded) * ((1 << 64) + 1)).to_le_bytes()
+}
+
+/// GHASH's final block, the bit lengths of the associated data and the
+/// message, byte-reversed into the POLYVAL domain.
+#[inline(always)]
+pub(crate) fn lengths(aad_len: usize, msg_len: usize) -> [u8; 16] {
+    let bits = |len: usize| u128::from((len as u64).wrapping_mul(8));
+    ((bits(aad_len) << 64) | bits(msg_len)).to_le_bytes()
+}
