@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// Names of pageseal's own implementations (its backends); every other
 /// implementation in the results is a peer.
-pub const OURS: [&str; 5] = ["vaes512", "vaes256", "aes-ni", "armv8", "portable"];
+pub const OURS: [&str; 6] = ["vaes512", "vaes256", "aes-ni", "armv8", "neon", "portable"];
 
 /// One benchmark result.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,7 +6,7 @@
 //! * [`Backend`] names the implementations: [`Backend::Portable`] (the
 //!   reference, `pageseal_core::Portable`), x86_64 [`Backend::AesNi`],
 //!   [`Backend::Vaes256`] and [`Backend::Vaes512`], aarch64
-//!   [`Backend::Armv8`]. [`available_backends`] lists those that can run a
+//!   [`Backend::Armv8`] and [`Backend::Neon`]. [`available_backends`] lists those that can run a
 //!   suite here, [`backend_for`] is the automatic choice.
 //! * [`Cipher`] is a keyed suite on a backend, and implements
 //!   `pageseal_core::Aead`, so it plugs into `pageseal_core::PageFormat`.
@@ -18,13 +18,14 @@
 //! | AEGIS-128L, -256, checksum | AES-NI rounds | AES-NI rounds | AES-NI rounds | AESE+AESMC |
 //! | AEGIS X2 | two 128-bit registers | one 256-bit register | one 256-bit register | two registers |
 //! | AEGIS X4 | four 128-bit registers | two 256-bit registers | one 512-bit register | four registers |
-//! | ChaCha20-Poly1305 | portable | ChaCha20 on 8 blocks per AVX2 batch, stitched with radix-2^64 Poly1305 | the same on 16 blocks per AVX-512 batch | portable |
+//! | ChaCha20-Poly1305 | portable | ChaCha20 on 8 blocks per AVX2 batch, stitched with radix-2^64 Poly1305 | the same on 16 blocks per AVX-512 batch | `neon` backend (below) |
 //!
-//! ChaCha20-Poly1305 kernels (x86_64, AVX2 or AVX-512) run ChaCha20
-//! "vertically" (one block per 32-bit lane) and absorb Poly1305 blocks on
-//! the scalar multiplier between the vector rounds. Elsewhere
-//! ChaCha20-Poly1305 runs on the portable path, whose primitive crates pick
-//! their own AVX2 or NEON code at run time.
+//! ChaCha20-Poly1305 kernels (x86_64 AVX2 or AVX-512; aarch64 NEON, the
+//! [`Backend::Neon`] backend, 4 blocks per batch, on every aarch64 CPU
+//! with or without the AES extension) run ChaCha20 "vertically" (one block
+//! per 32-bit lane) and absorb Poly1305 blocks on the scalar multiplier
+//! between the vector rounds. Elsewhere ChaCha20-Poly1305 runs on the
+//! portable path, whose primitive crates pick their own SIMD code.
 //!
 //! Every kernel opens in one pass, as it seals: it authenticates the
 //! ciphertext while it decrypts it in place, compares tags in constant
@@ -74,16 +75,25 @@
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod aegis;
 mod backend;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_feature = "neon")
+))]
 mod chacha;
 mod cipher;
 mod detect;
 mod error;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod gcm;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_feature = "neon")
+))]
 mod poly1305;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_feature = "neon")
+))]
 mod wipe;
 
 #[cfg(target_arch = "aarch64")]

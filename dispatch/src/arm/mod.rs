@@ -1,10 +1,15 @@
-//! aarch64 backend: ARMv8 AES rounds (`AESE` + `AESMC`) for the AEGIS
-//! family and the `checksum` suite, and a stitched AES-GCM kernel
+//! aarch64 backends. `armv8`: ARMv8 AES rounds (`AESE` + `AESMC`) for the
+//! AEGIS family and the `checksum` suite, and a stitched AES-GCM kernel
 //! (counter-mode AES on eight blocks per iteration interleaved with GHASH
-//! on `PMULL`). ChaCha20-Poly1305 stays on the portable path there, whose
-//! primitive crates already use NEON when the CPU has it.
+//! on `PMULL`). `neon`: ChaCha20-Poly1305 on 4-block NEON batches stitched
+//! with Poly1305, for every aarch64 CPU (NEON is part of the build's
+//! baseline; no AES extension needed).
 
 mod aes_key;
+#[cfg(target_feature = "neon")]
+mod chacha;
+#[cfg(target_feature = "neon")]
+mod chacha_lanes;
 mod gcm;
 mod ghash;
 mod lanes;
@@ -23,7 +28,11 @@ pub(crate) struct Proven(());
 
 /// Whether an aarch64 kernel of `backend` exists for `suite`.
 pub(crate) fn has_kernel(backend: Backend, suite: Suite) -> bool {
-    backend == Backend::Armv8 && (aegis::is_aegis(suite) || crate::gcm::is_gcm(suite))
+    match backend {
+        Backend::Armv8 => aegis::is_aegis(suite) || crate::gcm::is_gcm(suite),
+        Backend::Neon => cfg!(target_feature = "neon") && suite == Suite::ChaCha20Poly1305,
+        _ => false,
+    }
 }
 
 /// Lane types of the ARMv8 backend: X variants on several registers.
@@ -61,6 +70,9 @@ pub(crate) enum Keyed {
     Aegis(Proven, Suite, Key),
     /// AES-GCM with its round keys and hash-key powers.
     Gcm(gcm::Gcm),
+    /// ChaCha20-Poly1305 on NEON with its key.
+    #[cfg(target_feature = "neon")]
+    ChaCha(chacha::ChaCha),
 }
 
 impl Keyed {
@@ -76,6 +88,11 @@ impl Keyed {
         if !(has_kernel(backend, suite) && cpu.has_all(backend.features())) {
             return Ok(None);
         }
+        // NEON is part of the build: no proof needed.
+        #[cfg(target_feature = "neon")]
+        if backend == Backend::Neon {
+            return Ok(Some(Keyed::ChaCha(chacha::ChaCha::new(key.as_bytes()))));
+        }
         // Detection found ARMv8 AES and PMULL (with NEON): the proof.
         let proof = Proven(());
         Ok(Some(if crate::gcm::is_gcm(suite) {
@@ -90,6 +107,8 @@ impl Keyed {
         match self {
             Keyed::Aegis(_, suite, _) => *suite,
             Keyed::Gcm(gcm) => gcm.suite(),
+            #[cfg(target_feature = "neon")]
+            Keyed::ChaCha(_) => Suite::ChaCha20Poly1305,
         }
     }
 
@@ -103,6 +122,8 @@ impl Keyed {
                 Ok(unsafe { seal_armv8(*suite, key.as_bytes(), nonce, aad, buf) })
             }
             Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
+            #[cfg(target_feature = "neon")]
+            Keyed::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
         }
     }
 
@@ -121,6 +142,8 @@ impl Keyed {
                 open_armv8(*suite, key.as_bytes(), nonce, aad, buf, tag)
             },
             Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
+            #[cfg(target_feature = "neon")]
+            Keyed::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
         }
     }
 }
