@@ -109,6 +109,7 @@ pub(crate) fn crypt<V: Lanes, T: Lanes, const DECRYPT: bool>(
     aad: &[u8],
     buf: &mut [u8],
 ) -> Tag {
+    const { assert!(V::BLOCKS * 64 <= MAX_BATCH && T::BLOCKS * 64 <= MAX_BATCH) };
     let mut pad = [0u8; MAX_BATCH];
     // Counters 0 .. V::BLOCKS: block 0 keys Poly1305, the others cover the
     // start of the message.
