@@ -107,9 +107,11 @@ impl<C: GcmBlockCipher> AesGcm<C> {
 /// obtained once per message (the software backend prepares its round keys
 /// per call). Groups of the backend's parallel width are encrypted whole:
 /// the first group starts with counter block 1, whose keystream is the tag
-/// mask, so it costs no extra group; a short last group is padded with
-/// counters whose keystream is discarded (the fixsliced backend costs the
-/// same for one block as for a group).
+/// mask, so it costs no extra group. A last group at least half full is
+/// padded with counters whose keystream is discarded (the fixsliced
+/// software backend costs as much for one block as for its group of 4); a
+/// shorter one goes block by block (the wide VAES backends' groups are 30
+/// or 64 blocks).
 struct Ctr32<'a> {
     /// The nonce followed by a zero 32-bit counter, as a big-endian integer.
     j0: u128,
@@ -134,11 +136,20 @@ impl BlockCipherEncClosure for Ctr32<'_> {
         let mut rest = self.buf;
         loop {
             let (chunk, tail) = rest.split_at_mut(rest.len().min(16 * (width - skip)));
-            for block in blocks.iter_mut() {
+            // A group at least half full is padded and encrypted whole; a
+            // smaller one block by block.
+            let needed = skip + chunk.len().div_ceil(16);
+            let whole_group = 2 * needed >= width;
+            let n = if whole_group { width } else { needed };
+            for block in &mut blocks[..n] {
                 block.0 = (self.j0 | u128::from(counter)).to_be_bytes();
                 counter = counter.wrapping_add(1);
             }
-            backend.encrypt_par_blocks_inplace(&mut blocks);
+            if whole_group {
+                backend.encrypt_par_blocks_inplace(&mut blocks);
+            } else {
+                backend.encrypt_tail_blocks_inplace(&mut blocks[..n]);
+            }
             if skip == 1 {
                 *self.mask = blocks[0].0;
             }
