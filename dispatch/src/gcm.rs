@@ -14,6 +14,15 @@ const MAX_MESSAGE: u64 = (1 << 36) - 32;
 /// `x^128 mod P` in POLYVAL's bit order: the reduction constant.
 pub(crate) const POLY: u128 = 0xc200_0000_0000_0000_0000_0000_0000_0001;
 
+/// AES-256-GCM or AES-128-GCM.
+pub(crate) fn suite(aes256: bool) -> Suite {
+    if aes256 {
+        Suite::Aes256Gcm
+    } else {
+        Suite::Aes128Gcm
+    }
+}
+
 /// Whether `suite` is one of the AES-GCM suites.
 pub(crate) fn is_gcm(suite: Suite) -> bool {
     matches!(suite, Suite::Aes128Gcm | Suite::Aes256Gcm)

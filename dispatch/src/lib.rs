@@ -85,6 +85,8 @@ mod detect;
 mod error;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod gcm;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod kernel;
 #[cfg(any(
     target_arch = "x86_64",
     all(target_arch = "aarch64", target_feature = "neon")

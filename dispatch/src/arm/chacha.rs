@@ -2,10 +2,11 @@
 //! 4 blocks per NEON batch ([`super::chacha_lanes`]), Poly1305 on the
 //! 64-bit multiplier (`MUL`/`UMULH`).
 
-use pageseal_core::{Error, Tag};
+use pageseal_core::{Error, Suite, Tag};
 
 use super::chacha_lanes::Neon4;
 use crate::chacha::{Words, crypt, finish, start};
+use crate::kernel::OnePass;
 
 /// ChaCha20-Poly1305 keyed for the NEON backend.
 pub(crate) struct ChaCha {
@@ -19,24 +20,22 @@ impl ChaCha {
             key: Words::new(key),
         }
     }
+}
 
-    /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        let words = start(nonce, buf.len())?;
-        let computed = crypt::<Neon4, Neon4, false>(&self.key.0, &words, aad, buf);
-        finish::<false>(computed, &[0; 16], buf)
+impl OnePass for ChaCha {
+    fn suite(&self) -> Suite {
+        Suite::ChaCha20Poly1305
     }
 
-    /// Decrypts `buf` in place and checks `tag`; on a mismatch wipes `buf`.
-    pub(crate) fn open(
+    fn run<const DECRYPT: bool>(
         &self,
         nonce: &[u8],
         aad: &[u8],
         buf: &mut [u8],
         tag: &Tag,
-    ) -> Result<(), Error> {
+    ) -> Result<Tag, Error> {
         let words = start(nonce, buf.len())?;
-        let computed = crypt::<Neon4, Neon4, true>(&self.key.0, &words, aad, buf);
-        finish::<true>(computed, tag, buf).map(drop)
+        let computed = crypt::<Neon4, Neon4, DECRYPT>(&self.key.0, &words, aad, buf);
+        finish::<DECRYPT>(computed, tag, buf)
     }
 }

@@ -35,6 +35,7 @@ use super::ghash::{
 };
 use super::lanes::{load, store};
 use crate::gcm::{check_len, lengths};
+use crate::kernel::OnePass;
 
 /// AES-GCM keyed for the ARMv8 backend: round keys and hash-key powers,
 /// wiped on drop.
@@ -59,35 +60,13 @@ impl Gcm {
             powers,
         }
     }
+}
 
-    /// AES-128-GCM or AES-256-GCM.
-    pub(crate) fn suite(&self) -> Suite {
-        if self.aes256 {
-            Suite::Aes256Gcm
-        } else {
-            Suite::Aes128Gcm
-        }
+impl OnePass for Gcm {
+    fn suite(&self) -> Suite {
+        crate::gcm::suite(self.aes256)
     }
 
-    /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        check_len(buf)?;
-        self.run::<false>(nonce, aad, buf, &[0; 16])
-    }
-
-    /// Decrypts `buf` in place and checks `tag`; on a mismatch wipes `buf`.
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<(), Error> {
-        check_len(buf)?;
-        self.run::<true>(nonce, aad, buf, tag).map(drop)
-    }
-
-    /// Seals, or opens against `tag`, with AES-128 or AES-256.
     fn run<const DECRYPT: bool>(
         &self,
         nonce: &[u8],
@@ -95,6 +74,7 @@ impl Gcm {
         buf: &mut [u8],
         tag: &Tag,
     ) -> Result<Tag, Error> {
+        check_len(buf)?;
         if self.aes256 {
             // SAFETY: a `Gcm` holds a `Proven`, created only after detection
             // found ARMv8 AES (with NEON and PMULL), the kernel's features.

@@ -19,6 +19,7 @@ use pageseal_core::{Error, Key, Suite, Tag};
 use crate::aegis::{self, LaneSet};
 use crate::backend::Backend;
 use crate::detect::Cpu;
+use crate::kernel::OnePass;
 use lanes::Neon;
 
 /// Proof that detection found ARMv8 AES and PMULL: the only way to reach
@@ -108,7 +109,7 @@ impl Keyed {
             Keyed::Aegis(_, suite, _) => *suite,
             Keyed::Gcm(gcm) => gcm.suite(),
             #[cfg(target_feature = "neon")]
-            Keyed::ChaCha(_) => Suite::ChaCha20Poly1305,
+            Keyed::ChaCha(chacha) => chacha.suite(),
         }
     }
 

@@ -7,6 +7,7 @@ use pageseal_core::{Error, Suite, Tag};
 use super::chacha_lanes::{Avx2, Avx512};
 use super::{Isa, Proven};
 use crate::chacha::{Words, crypt, finish, start};
+use crate::kernel::OnePass;
 
 /// Whether a kernel here runs `suite` on level `isa` (AVX2 is needed).
 pub(crate) fn has_kernel(isa: Isa, suite: Suite) -> bool {
@@ -31,24 +32,13 @@ impl ChaCha {
             key: Words::new(key),
         })
     }
+}
 
-    /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        self.run::<false>(nonce, aad, buf, &[0; 16])
+impl OnePass for ChaCha {
+    fn suite(&self) -> Suite {
+        Suite::ChaCha20Poly1305
     }
 
-    /// Decrypts `buf` in place and checks `tag`; on a mismatch wipes `buf`.
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<(), Error> {
-        self.run::<true>(nonce, aad, buf, tag).map(drop)
-    }
-
-    /// Seals, or opens against `tag`, on the level `proof` vouches for.
     fn run<const DECRYPT: bool>(
         &self,
         nonce: &[u8],

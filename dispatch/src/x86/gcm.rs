@@ -25,6 +25,7 @@ use super::gcm_lanes::{Wide, Xmm, Ymm, Zmm};
 use super::ghash::{MAX_CHUNK, Powers, REGS, ghash, ghash_padded, load_chunk, mul, zero};
 use super::{Isa, Proven};
 use crate::gcm::{check_len, lengths};
+use crate::kernel::OnePass;
 use crate::wipe::wipe;
 
 /// AES-GCM keyed for one of the x86 levels: round keys and hash-key
@@ -50,35 +51,13 @@ impl Gcm {
             powers,
         }
     }
+}
 
-    /// AES-128-GCM or AES-256-GCM.
-    pub(crate) fn suite(&self) -> Suite {
-        if self.aes256 {
-            Suite::Aes256Gcm
-        } else {
-            Suite::Aes128Gcm
-        }
+impl OnePass for Gcm {
+    fn suite(&self) -> Suite {
+        crate::gcm::suite(self.aes256)
     }
 
-    /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        check_len(buf)?;
-        self.run::<false>(nonce, aad, buf, &[0; 16])
-    }
-
-    /// Decrypts `buf` in place and checks `tag`; on a mismatch wipes `buf`.
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<(), Error> {
-        check_len(buf)?;
-        self.run::<true>(nonce, aad, buf, tag).map(drop)
-    }
-
-    /// Seals, or opens against `tag`, on the level `proof` vouches for.
     fn run<const DECRYPT: bool>(
         &self,
         nonce: &[u8],
@@ -86,6 +65,7 @@ impl Gcm {
         buf: &mut [u8],
         tag: &Tag,
     ) -> Result<Tag, Error> {
+        check_len(buf)?;
         match (self.proof.0, self.aes256) {
             // SAFETY: `proof` certifies AES-NI, PCLMULQDQ, SSSE3, SSE4.1.
             (Isa::AesNi, false) => unsafe { crypt_xmm::<11, DECRYPT>(self, nonce, aad, buf, tag) },

@@ -15,6 +15,7 @@ use pageseal_core::{Error, Key, Suite, Tag};
 
 use crate::backend::Backend;
 use crate::detect::Cpu;
+use crate::kernel::OnePass;
 
 /// The x86 instruction-set levels, one per x86 backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +98,7 @@ impl Keyed {
         match self {
             Keyed::Aegis(_, suite, _) => *suite,
             Keyed::Gcm(gcm) => gcm.suite(),
-            Keyed::ChaCha(_) => Suite::ChaCha20Poly1305,
+            Keyed::ChaCha(chacha) => chacha.suite(),
         }
     }
 
