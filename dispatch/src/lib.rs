@@ -62,9 +62,12 @@
 //! All of the workspace's `unsafe` code is here. Kernels are
 //! `#[target_feature]` functions; the only way to call one is through a
 //! per-architecture proof value (`Proven`) that is created only after
-//! [`Cpu::detect`] found every feature the kernel enables. Forcing a
-//! backend the CPU lacks returns [`Error::Unsupported`], never undefined
-//! behaviour. The vector types the kernels are written over are private to
+//! [`Cpu::detect`] found every feature the kernel enables. The one
+//! exception is the NEON backend, compiled only when the build itself
+//! enables NEON (`cfg(target_feature = "neon")`), so every CPU that runs
+//! the build has it. Forcing a backend the CPU lacks returns
+//! [`Error::Unsupported`], never undefined behaviour. Scratch buffers that
+//! held keystream are wiped with volatile stores. The vector types the kernels are written over are private to
 //! the crate and used only inside those kernels. Every `unsafe` block
 //! names the check that makes it sound.
 
