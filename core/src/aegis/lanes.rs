@@ -63,13 +63,12 @@ pub(crate) fn lane_context<L: AesLanes>() -> L {
 pub(crate) fn fold_lanes<L: AesLanes>(v: L) -> [u8; 16] {
     let mut bytes = [0u8; 16 * MAX_LANES];
     v.store(&mut bytes[..16 * L::LANES]);
-    let mut out = [0u8; 16];
+    // As 128-bit words: a byte loop compiled to ~200 byte extracts per tag.
+    let mut out = 0u128;
     for lane in bytes[..16 * L::LANES].chunks_exact(16) {
-        for (o, b) in out.iter_mut().zip(lane) {
-            *o ^= b;
-        }
+        out ^= u128::from_ne_bytes(lane.try_into().expect("16 bytes"));
     }
-    out
+    out.to_ne_bytes()
 }
 
 /// The widest lane count any suite uses.
