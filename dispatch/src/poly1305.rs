@@ -103,6 +103,7 @@ impl Poly1305 {
         tag
     }
 
+    /// Zeroizes the key and the accumulator.
     fn wipe(&mut self) {
         self.r.zeroize();
         self.s1.zeroize();
