@@ -15,10 +15,6 @@ use crate::error::Error;
 use crate::key::Key;
 use crate::suite::Suite;
 
-/// Longest plaintext: 2^32 - 1 blocks of 64 bytes after the one that keys
-/// Poly1305.
-const MAX_MESSAGE: u64 = ((1 << 32) - 1) * 64;
-
 /// ChaCha20-Poly1305 under one 256-bit key (wiped on drop).
 #[derive(Clone, Debug)]
 pub struct ChaCha20Poly1305 {
@@ -37,9 +33,7 @@ impl ChaCha20Poly1305 {
     /// keyed from block 0.
     fn start(&self, nonce: &[u8], len: usize) -> Result<(ChaCha20, Poly1305), Error> {
         check_nonce(Suite::ChaCha20Poly1305, nonce)?;
-        if len as u64 > MAX_MESSAGE {
-            return Err(Error::MessageTooLong);
-        }
+        Suite::ChaCha20Poly1305.check_message_len(len)?;
         let mut nonce_arr = [0u8; 12];
         nonce_arr.copy_from_slice(nonce);
         let mut stream = ChaCha20::new(self.key.all32().into(), &nonce_arr.into());

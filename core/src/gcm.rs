@@ -19,9 +19,6 @@ use crate::aead::{Aead, Tag, check_nonce, verify_or_wipe};
 use crate::error::Error;
 use crate::suite::Suite;
 
-/// Longest plaintext AES-GCM allows: 2^36 - 32 bytes.
-const MAX_MESSAGE: u64 = (1 << 36) - 32;
-
 /// A block cipher usable under GCM: 128-bit blocks, keyed from bytes.
 pub trait GcmBlockCipher: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16> + KeyInit {
     /// The suite this cipher gives under GCM.
@@ -96,10 +93,7 @@ impl<C: GcmBlockCipher> AesGcm<C> {
 
     fn check(&self, nonce: &[u8], len: usize) -> Result<(), Error> {
         check_nonce(C::SUITE, nonce)?;
-        if len as u64 > MAX_MESSAGE {
-            return Err(Error::MessageTooLong);
-        }
-        Ok(())
+        C::SUITE.check_message_len(len)
     }
 }
 

@@ -141,6 +141,25 @@ impl Suite {
         }
     }
 
+    /// Fails with [`Error::MessageTooLong`] when a `len`-byte message is
+    /// longer than the suite's construction allows: 2^36 - 32 bytes for
+    /// AES-GCM (NIST SP 800-38D), (2^32 - 1) × 64 bytes for
+    /// ChaCha20-Poly1305 (RFC 8439: a 32-bit block counter after the block
+    /// that keys Poly1305). The AEGIS family and `checksum` allow 2^61
+    /// bytes, more than any buffer holds, so they never fail here.
+    pub fn check_message_len(self, len: usize) -> Result<(), Error> {
+        let max: u64 = match self {
+            Suite::Aes128Gcm | Suite::Aes256Gcm => (1 << 36) - 32,
+            Suite::ChaCha20Poly1305 => ((1 << 32) - 1) * 64,
+            _ => return Ok(()),
+        };
+        if len as u64 > max {
+            Err(Error::MessageTooLong)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Whether the suite keeps pages secret and resists forgery (every suite
     /// but [`Suite::Checksum`]).
     pub const fn is_keyed(self) -> bool {
@@ -165,6 +184,26 @@ impl core::str::FromStr for Suite {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The message-length limits sit exactly at the standards' bounds
+    /// (checked without allocating: only the length is looked at).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn message_length_limits() {
+        let gcm_max = (1usize << 36) - 32;
+        let chacha_max = ((1usize << 32) - 1) * 64;
+        for s in [Suite::Aes128Gcm, Suite::Aes256Gcm] {
+            assert_eq!(s.check_message_len(gcm_max), Ok(()));
+            assert_eq!(s.check_message_len(gcm_max + 1), Err(Error::MessageTooLong));
+        }
+        let s = Suite::ChaCha20Poly1305;
+        assert_eq!(s.check_message_len(chacha_max), Ok(()));
+        assert_eq!(
+            s.check_message_len(chacha_max + 1),
+            Err(Error::MessageTooLong)
+        );
+        assert_eq!(Suite::Aegis128L.check_message_len(usize::MAX), Ok(()));
+    }
 
     #[test]
     fn ids_and_names_round_trip() {

@@ -16,15 +16,11 @@
 //! own rounds), then the caller compares tags in constant time and wipes
 //! the buffer on a mismatch ([`finish`]).
 
-use pageseal_core::{Error, Tag, verify_or_wipe};
+use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
 use zeroize::Zeroize;
 
 use crate::poly1305::Poly1305;
 use crate::wipe::wipe;
-
-/// Longest plaintext: 2^32 - 1 blocks of 64 bytes after the one that keys
-/// Poly1305.
-const MAX_MESSAGE: u64 = ((1 << 32) - 1) * 64;
 
 /// "expand 32-byte k", the first four state words.
 const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
@@ -80,9 +76,7 @@ fn le32(bytes: &[u8]) -> u32 {
 /// Checks the message length and returns the 12-byte `nonce` (length
 /// already checked) as state words.
 pub(crate) fn start(nonce: &[u8], len: usize) -> Result<[u32; 3], Error> {
-    if len as u64 > MAX_MESSAGE {
-        return Err(Error::MessageTooLong);
-    }
+    Suite::ChaCha20Poly1305.check_message_len(len)?;
     Ok([le32(&nonce[0..]), le32(&nonce[4..]), le32(&nonce[8..])])
 }
 

@@ -8,9 +8,6 @@
 use pageseal_core::{Error, Suite};
 use zeroize::Zeroize;
 
-/// Longest plaintext AES-GCM allows: 2^36 - 32 bytes.
-const MAX_MESSAGE: u64 = (1 << 36) - 32;
-
 /// `x^128 mod P` in POLYVAL's bit order: the reduction constant.
 pub(crate) const POLY: u128 = 0xc200_0000_0000_0000_0000_0000_0000_0001;
 
@@ -31,11 +28,7 @@ pub(crate) fn is_gcm(suite: Suite) -> bool {
 /// Fails with [`Error::MessageTooLong`] when `buf` is longer than AES-GCM
 /// allows.
 pub(crate) fn check_len(buf: &[u8]) -> Result<(), Error> {
-    if buf.len() as u64 > MAX_MESSAGE {
-        Err(Error::MessageTooLong)
-    } else {
-        Ok(())
-    }
+    Suite::Aes128Gcm.check_message_len(buf.len())
 }
 
 /// The POLYVAL key `mulX_POLYVAL(ByteReverse(h))` of the GHASH key `h`

@@ -63,7 +63,7 @@ fn open_armv8(
     aegis::open::<NeonSet>(suite, key, nonce, aad, buf, tag)
 }
 
-/// A suite keyed for the ARMv8 backend.
+/// A suite keyed for the ARMv8 or NEON backend.
 // No allocator to box the GCM tables with; a cipher is built once per key.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Keyed {
@@ -77,8 +77,9 @@ pub(crate) enum Keyed {
 }
 
 impl Keyed {
-    /// Keys `suite` for `backend`, or `None` when `cpu` lacks ARMv8 AES or
-    /// the backend has no kernel for the suite.
+    /// Keys `suite` for `backend`, or `None` when `cpu` lacks the backend's
+    /// features (ARMv8 AES and PMULL for `armv8`) or the backend has no
+    /// kernel for the suite.
     pub(crate) fn new(
         backend: Backend,
         cpu: Cpu,
