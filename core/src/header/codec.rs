@@ -104,7 +104,7 @@ impl Header {
         Ok(header)
     }
 
-    /// Argon2 working memory (in [`KdfBlock`]s) needed to try a
+    /// Argon2 working memory (in [`KdfBlock`](crate::kdf::KdfBlock)s) needed to try a
     /// passphrase on this header: the most any passphrase keyslot needs.
     pub fn kdf_blocks_needed(&self) -> usize {
         self.slots

@@ -79,24 +79,74 @@ pub(crate) fn expand(key: &[u8]) -> Schedule {
     rk
 }
 
-/// Encrypts `N` independent registers of blocks, round by round across all
-/// of them so the AES units stay busy. `rk` holds the `NR + 1` round keys.
+/// Encrypts `N` independent registers of blocks under the `RK` round keys
+/// `rk` (11 for AES-128, 15 for AES-256), round by round across all of
+/// them so the AES units stay busy.
 #[inline(always)]
-pub(crate) fn encrypt<V: Wide, const N: usize>(rk: &[V], blocks: [V; N]) -> [V; N] {
-    let last = rk.len() - 1;
+pub(crate) fn encrypt<V: Wide, const RK: usize, const N: usize>(
+    rk: &[V; RK],
+    blocks: [V; N],
+) -> [V; N] {
+    encrypt_with(rk, blocks, &mut ())
+}
+
+/// [`encrypt`], with `between` stitched into the rounds
+/// ([`middle_rounds`]).
+#[inline(always)]
+pub(crate) fn encrypt_with<V: Wide, const RK: usize, const N: usize>(
+    rk: &[V; RK],
+    blocks: [V; N],
+    between: &mut impl Between,
+) -> [V; N] {
+    let mut s = blocks;
     // Plain loops, not `array::map`: closures in library code would not be
     // inlined into the `#[target_feature]` kernels.
-    let mut s = blocks;
     for v in &mut s {
         *v = v.xor(rk[0]);
     }
-    for &k in &rk[1..last] {
-        for v in &mut s {
-            *v = v.aesenc(k);
-        }
-    }
+    middle_rounds(rk, &mut s, between);
     for v in &mut s {
-        *v = v.aesenclast(rk[last]);
+        *v = v.aesenclast(rk[RK - 1]);
     }
     s
+}
+
+/// Work a kernel stitches between AES rounds (GHASH): a trait with an
+/// always-inlined method rather than a closure, so that LLVM inlines it at
+/// each round with the round number constant.
+pub(crate) trait Between {
+    /// Runs the share of the work that follows round `round`.
+    fn after(&mut self, round: usize);
+}
+
+/// Nothing between the rounds.
+impl Between for () {
+    #[inline(always)]
+    fn after(&mut self, _round: usize) {}
+}
+
+/// AES rounds `1 ..= RK - 2` (`AESENC` with `rk[i]`) on every register of
+/// `s`, with `between.after(i)` once round `i` is issued.
+///
+/// Written out round by round: as a loop, LLVM keeps AES-256's thirteen
+/// rounds of eight registers rolled, and the work of `after` then runs
+/// before or after the AES rounds instead of between them.
+#[inline(always)]
+pub(crate) fn middle_rounds<V: Wide, const RK: usize, const N: usize>(
+    rk: &[V; RK],
+    s: &mut [V; N],
+    between: &mut impl Between,
+) {
+    macro_rules! rounds {
+        ($($i:literal)*) => {$(
+            if $i + 1 < RK {
+                for v in s.iter_mut() {
+                    *v = v.aesenc(rk[$i]);
+                }
+                V::fence(s);
+                between.after($i);
+            }
+        )*};
+    }
+    rounds!(1 2 3 4 5 6 7 8 9 10 11 12 13);
 }

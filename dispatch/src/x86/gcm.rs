@@ -5,7 +5,10 @@
 //! page.
 //!
 //! GHASH ([`super::ghash`]) hashes a whole iteration with precomputed
-//! powers of the hash key and one reduction.
+//! powers of the hash key and one reduction. It is stitched in by hand:
+//! after AES round `r` of an iteration comes the GHASH of register
+//! `r - 1`, and after round 9 the reduction ([`Stitch`]); fences
+//! ([`super::gcm_lanes::Wide::fence`]) keep LLVM from regrouping the two.
 //!
 //! Sealing hashes each iteration's ciphertext during the next iteration's
 //! AES rounds. Opening hashes each iteration's ciphertext (read from the
@@ -19,10 +22,12 @@ use core::arch::x86_64::__m128i;
 use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
 use zeroize::Zeroize;
 
-use super::aes_key::{encrypt, expand};
+use super::aes_key::{Between, encrypt, encrypt_with, expand};
 use super::aesni_lanes::load128;
 use super::gcm_lanes::{Wide, Xmm, Ymm, Zmm};
-use super::ghash::{MAX_CHUNK, Powers, REGS, ghash, ghash_padded, load_chunk, mul, zero};
+use super::ghash::{
+    ChunkKeys, MAX_CHUNK, Powers, REGS, Sum, ghash, ghash_padded, load_chunk, mul, zero,
+};
 use super::{Isa, Proven};
 use crate::gcm::{check_len, lengths};
 use crate::kernel::OnePass;
@@ -98,13 +103,17 @@ impl Drop for Gcm {
 #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
 fn setup(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
     let mut rk = expand(key);
-    let rounds = if key.len() == 32 { 15 } else { 11 };
     let mut xmm_rk = [Xmm(zero()); 15];
     for ((x, k), out) in xmm_rk.iter_mut().zip(rk).zip(round_keys.iter_mut()) {
         *x = Xmm(k);
         x.store(out);
     }
-    let [h] = encrypt(&xmm_rk[..rounds], [Xmm(zero())]);
+    let [h] = if key.len() == 32 {
+        encrypt(&xmm_rk, [Xmm(zero())])
+    } else {
+        let rk128: &[Xmm; 11] = xmm_rk[..11].try_into().expect("11 round keys");
+        encrypt(rk128, [Xmm(zero())])
+    };
     let mut h_bytes = [0u8; 16];
     h.store(&mut h_bytes);
     let powers = Powers::new(&h_bytes);
@@ -152,18 +161,58 @@ kernel!(
     "aes,pclmulqdq,ssse3,sse4.1,avx2,vaes,vpclmulqdq,avx512f,avx512bw,avx512vl"
 );
 
-/// Counter-mode keystream for one iteration: blocks `first ..` of the
-/// byte-reversed counter block `rev`, encrypted under `rk`.
+/// One iteration's keystream: `REGS` registers of counter blocks from
+/// `ctr` (byte-reversed; advanced past them), encrypted under `rk`, with
+/// `between` stitched into the AES rounds.
 #[inline(always)]
-fn keystream<V: Wide, const RK: usize>(rk: &[V; RK], rev: __m128i, first: u32) -> [V; REGS] {
-    let step = V::BLOCKS as u32;
-    let mut blocks = [V::counters(rev, first); REGS];
-    let mut counter = first;
-    for b in blocks.iter_mut().skip(1) {
-        counter = counter.wrapping_add(step);
-        *b = V::counters(rev, counter);
+fn keystream<V: Wide, const RK: usize>(
+    rk: &[V; RK],
+    ctr: &mut V,
+    between: &mut impl Between,
+) -> [V; REGS] {
+    let mut blocks = [*ctr; REGS];
+    for b in &mut blocks {
+        *b = ctr.bswap();
+        *ctr = ctr.next_counters();
     }
-    encrypt(rk, blocks)
+    encrypt_with(rk, blocks, between)
+}
+
+/// GHASH of one chunk of ciphertext spread over an iteration's AES rounds:
+/// register `r` after round `r + 1`, the reduction after round
+/// `REGS + 1` (AES-128 has nine middle rounds), so that the AES and
+/// carry-less multiply units work at once.
+struct Stitch<'a, V> {
+    blocks: &'a [u8],
+    keys: &'a ChunkKeys<V>,
+    acc: &'a mut __m128i,
+    sum: Sum<V>,
+}
+
+impl<'a, V: Wide> Stitch<'a, V> {
+    /// Folds the chunk `blocks` into `acc` during the next rounds.
+    #[inline(always)]
+    fn new(blocks: &'a [u8], keys: &'a ChunkKeys<V>, acc: &'a mut __m128i) -> Self {
+        Stitch {
+            blocks,
+            keys,
+            acc,
+            sum: Sum::new(),
+        }
+    }
+}
+
+impl<V: Wide> Between for Stitch<'_, V> {
+    #[inline(always)]
+    fn after(&mut self, round: usize) {
+        if round <= REGS {
+            let r = round - 1;
+            let block = V::load(&self.blocks[16 * V::BLOCKS * r..]);
+            self.sum.add(r, block, *self.acc, self.keys);
+        } else if round == REGS + 1 {
+            *self.acc = self.sum.reduce();
+        }
+    }
 }
 
 /// Seals `buf` (`DECRYPT == false`) and returns the tag, or opens it
@@ -211,31 +260,26 @@ fn ctr<V: Wide, const RK: usize, const DECRYPT: bool>(
 ) -> __m128i {
     let chunk = REGS * V::BLOCKS;
     let full = gcm.powers.chunk::<V>(chunk);
-    let mut counter = 2u32;
-    let mut pending: Option<[V; REGS]> = None;
+    let mut ctr = V::counters(rev, 2);
+    // Sealing: the previous chunk's ciphertext, hashed during this one.
+    let mut previous: Option<&[u8]> = None;
     let mut chunks = buf.chunks_exact_mut(16 * chunk);
     for c in &mut chunks {
-        if DECRYPT {
-            acc = ghash(acc, &load_chunk::<V>(c), &full);
-        }
-        let ks = keystream(rk, rev, counter);
-        counter = counter.wrapping_add(chunk as u32);
-        if let Some(previous) = &pending {
-            acc = ghash(acc, previous, &full);
-        }
-        let mut out = load_chunk::<V>(c);
-        for (o, k) in out.iter_mut().zip(ks) {
-            *o = o.xor(k);
-        }
-        for (r, v) in out.iter().enumerate() {
-            v.store(&mut c[16 * V::BLOCKS * r..]);
+        let hashed = if DECRYPT { Some(&*c) } else { previous };
+        let ks = match hashed {
+            Some(blocks) => keystream(rk, &mut ctr, &mut Stitch::new(blocks, &full, &mut acc)),
+            None => keystream(rk, &mut ctr, &mut ()),
+        };
+        for (r, k) in ks.iter().enumerate() {
+            let at = 16 * V::BLOCKS * r;
+            V::load(&c[at..]).xor(*k).store(&mut c[at..]);
         }
         if !DECRYPT {
-            pending = Some(out);
+            previous = Some(c);
         }
     }
-    if let Some(previous) = &pending {
-        acc = ghash(acc, previous, &full);
+    if let Some(blocks) = previous {
+        acc = ghash(acc, &load_chunk(blocks), &full);
     }
     let rest = chunks.into_remainder();
     if !rest.is_empty() {
@@ -245,7 +289,7 @@ fn ctr<V: Wide, const RK: usize, const DECRYPT: bool>(
         if DECRYPT {
             acc = ghash(acc, &load_chunk(&pad), &tail);
         }
-        let ks = keystream(rk, rev, counter);
+        let ks = keystream(rk, &mut ctr, &mut ());
         for (r, (x, k)) in load_chunk::<V>(&pad).iter().zip(&ks).enumerate() {
             x.xor(*k).store(&mut pad[16 * V::BLOCKS * r..]);
         }
@@ -266,7 +310,7 @@ fn tag_mask<const RK: usize>(gcm: &Gcm, rev: __m128i) -> Xmm {
     for (k, bytes) in xmm_rk.iter_mut().zip(&gcm.round_keys) {
         *k = Xmm(load128(bytes));
     }
-    let [mask] = encrypt(&xmm_rk, [Xmm::counters(rev, 1)]);
+    let [mask] = encrypt(&xmm_rk, [Xmm::counters(rev, 1).bswap()]);
     mask
 }
 

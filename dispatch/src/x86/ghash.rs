@@ -126,32 +126,66 @@ pub(crate) fn zero() -> __m128i {
     unsafe { _mm_setzero_si128() }
 }
 
-/// Folds `blocks` (up to `REGS * V::BLOCKS` of them, zeros after the
-/// last) into the hash state `acc`, with keys from [`Powers::chunk`].
+/// The unreduced sum of one chunk's products with the key powers, built
+/// one register at a time so that a kernel can spread it over the AES
+/// rounds of an iteration.
 ///
 /// Karatsuba: three carry-less products per block (low halves, high
 /// halves, XORed halves), summed over the chunk, then one reduction.
-#[inline(always)]
-pub(crate) fn ghash<V: Wide>(acc: __m128i, blocks: &[V; REGS], keys: &ChunkKeys<V>) -> __m128i {
-    let zero = V::broadcast(zero());
-    let (mut lo, mut mid, mut hi) = (zero, zero, zero);
-    for (r, ((&block, &h), &hk)) in blocks
-        .iter()
-        .zip(&keys.powers)
-        .zip(&keys.folded)
-        .enumerate()
-    {
+pub(crate) struct Sum<V> {
+    lo: V,
+    mid: V,
+    hi: V,
+}
+
+impl<V: Wide> Sum<V> {
+    /// The empty sum.
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        let zero = V::broadcast(zero());
+        Sum {
+            lo: zero,
+            mid: zero,
+            hi: zero,
+        }
+    }
+
+    /// Adds register `r` of a chunk, with keys from [`Powers::chunk`];
+    /// register 0 also carries `acc`, the hash state before the chunk.
+    #[inline(always)]
+    pub(crate) fn add(&mut self, r: usize, block: V, acc: __m128i, keys: &ChunkKeys<V>) {
+        let (h, hk) = (keys.powers[r], keys.folded[r]);
         let mut x = block.bswap();
         if r == 0 {
             x = x.xor(V::low(acc));
         }
-        lo = lo.xor(x.clmul::<0x00>(h));
-        hi = hi.xor(x.clmul::<0x11>(h));
-        mid = mid.xor(x.xor(x.swap_halves()).clmul::<0x00>(hk));
+        self.lo = self.lo.xor(x.clmul::<0x00>(h));
+        self.hi = self.hi.xor(x.clmul::<0x11>(h));
+        self.mid = self.mid.xor(x.xor(x.swap_halves()).clmul::<0x00>(hk));
+        let mut sums = [self.lo, self.mid, self.hi];
+        V::fence(&mut sums);
+        [self.lo, self.mid, self.hi] = sums;
     }
-    let (lo, hi) = (lo.fold(), hi.fold());
-    let mid = Xmm(mid.fold()).xor(Xmm(lo)).xor(Xmm(hi)).0;
-    reduce(lo, mid, hi)
+
+    /// The hash state after the chunk: the sum folded across lanes and
+    /// reduced.
+    #[inline(always)]
+    pub(crate) fn reduce(&self) -> __m128i {
+        let (lo, hi) = (self.lo.fold(), self.hi.fold());
+        let mid = Xmm(self.mid.fold()).xor(Xmm(lo)).xor(Xmm(hi)).0;
+        reduce(lo, mid, hi)
+    }
+}
+
+/// Folds `blocks` (up to `REGS * V::BLOCKS` of them, zeros after the
+/// last) into the hash state `acc`, with keys from [`Powers::chunk`].
+#[inline(always)]
+pub(crate) fn ghash<V: Wide>(acc: __m128i, blocks: &[V; REGS], keys: &ChunkKeys<V>) -> __m128i {
+    let mut sum = Sum::new();
+    for (r, &block) in blocks.iter().enumerate() {
+        sum.add(r, block, acc, keys);
+    }
+    sum.reduce()
 }
 
 /// Loads one iteration's registers from `bytes`.
