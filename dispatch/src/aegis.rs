@@ -6,7 +6,6 @@
 
 use pageseal_core::aegis::{AesLanes, open128, open256, seal128, seal256, tag128};
 use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
-use zeroize::Zeroize;
 
 /// Key and nonce of the keyless `checksum` suite (as in `pageseal-core`).
 const CHECKSUM_KEY: [u8; 16] = [0; 16];
@@ -35,43 +34,11 @@ pub(crate) fn is_aegis(suite: Suite) -> bool {
     )
 }
 
-/// Copies the first `N` bytes of `bytes` (nonce lengths are checked by the
-/// caller) into an array.
+/// The first `N` bytes of `bytes` (key and nonce lengths are checked by
+/// the cipher) as an array reference: no copy of the key to wipe.
 #[inline(always)]
-fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    out.copy_from_slice(&bytes[..N]);
-    out
-}
-
-/// The key as the array the AEGIS entry points take (16 or 32 bytes; the
-/// other stays zero), wiped on drop.
-struct KeyArrays {
-    k16: [u8; 16],
-    k32: [u8; 32],
-}
-
-impl KeyArrays {
-    #[inline(always)]
-    fn new(key: &[u8]) -> KeyArrays {
-        let mut keys = KeyArrays {
-            k16: [0; 16],
-            k32: [0; 32],
-        };
-        match key.len() {
-            16 => keys.k16.copy_from_slice(key),
-            32 => keys.k32.copy_from_slice(key),
-            _ => {}
-        }
-        keys
-    }
-}
-
-impl Drop for KeyArrays {
-    fn drop(&mut self) {
-        self.k16.zeroize();
-        self.k32.zeroize();
-    }
+fn array<const N: usize>(bytes: &[u8]) -> &[u8; N] {
+    bytes[..N].try_into().expect("N bytes")
 }
 
 /// Seals `buf` with the AEGIS-based `suite` on lanes `S`.
@@ -85,14 +52,13 @@ pub(crate) fn seal<S: LaneSet>(
     aad: &[u8],
     buf: &mut [u8],
 ) -> Tag {
-    let k = KeyArrays::new(key);
     match suite {
-        Suite::Aegis128L => seal128::<S::L1>(&k.k16, &array(nonce), aad, buf),
-        Suite::Aegis128X2 => seal128::<S::L2>(&k.k16, &array(nonce), aad, buf),
-        Suite::Aegis128X4 => seal128::<S::L4>(&k.k16, &array(nonce), aad, buf),
-        Suite::Aegis256 => seal256::<S::L1>(&k.k32, &array(nonce), aad, buf),
-        Suite::Aegis256X2 => seal256::<S::L2>(&k.k32, &array(nonce), aad, buf),
-        Suite::Aegis256X4 => seal256::<S::L4>(&k.k32, &array(nonce), aad, buf),
+        Suite::Aegis128L => seal128::<S::L1>(array(key), array(nonce), aad, buf),
+        Suite::Aegis128X2 => seal128::<S::L2>(array(key), array(nonce), aad, buf),
+        Suite::Aegis128X4 => seal128::<S::L4>(array(key), array(nonce), aad, buf),
+        Suite::Aegis256 => seal256::<S::L1>(array(key), array(nonce), aad, buf),
+        Suite::Aegis256X2 => seal256::<S::L2>(array(key), array(nonce), aad, buf),
+        Suite::Aegis256X4 => seal256::<S::L4>(array(key), array(nonce), aad, buf),
         _ => tag128::<S::L1>(&CHECKSUM_KEY, &CHECKSUM_KEY, aad, buf),
     }
 }
@@ -108,14 +74,13 @@ pub(crate) fn open<S: LaneSet>(
     buf: &mut [u8],
     tag: &Tag,
 ) -> Result<(), Error> {
-    let k = KeyArrays::new(key);
     match suite {
-        Suite::Aegis128L => open128::<S::L1>(&k.k16, &array(nonce), aad, buf, tag),
-        Suite::Aegis128X2 => open128::<S::L2>(&k.k16, &array(nonce), aad, buf, tag),
-        Suite::Aegis128X4 => open128::<S::L4>(&k.k16, &array(nonce), aad, buf, tag),
-        Suite::Aegis256 => open256::<S::L1>(&k.k32, &array(nonce), aad, buf, tag),
-        Suite::Aegis256X2 => open256::<S::L2>(&k.k32, &array(nonce), aad, buf, tag),
-        Suite::Aegis256X4 => open256::<S::L4>(&k.k32, &array(nonce), aad, buf, tag),
+        Suite::Aegis128L => open128::<S::L1>(array(key), array(nonce), aad, buf, tag),
+        Suite::Aegis128X2 => open128::<S::L2>(array(key), array(nonce), aad, buf, tag),
+        Suite::Aegis128X4 => open128::<S::L4>(array(key), array(nonce), aad, buf, tag),
+        Suite::Aegis256 => open256::<S::L1>(array(key), array(nonce), aad, buf, tag),
+        Suite::Aegis256X2 => open256::<S::L2>(array(key), array(nonce), aad, buf, tag),
+        Suite::Aegis256X4 => open256::<S::L4>(array(key), array(nonce), aad, buf, tag),
         _ => {
             let computed = tag128::<S::L1>(&CHECKSUM_KEY, &CHECKSUM_KEY, aad, buf);
             verify_or_wipe(&computed, tag, buf)

@@ -40,8 +40,19 @@ fn length_block(ad_len: usize, msg_len: usize) -> [u8; 16] {
 }
 
 /// AEGIS-128X state: eight vectors of `L::LANES` blocks.
+///
+/// The message words are folded in lazily: `s[0]` and `s[4]` hold the
+/// state words `S0` and `S4` XOR `pending[0]` and `pending[1]`, the XOR of
+/// every message word folded into them so far. The update then needs no
+/// XOR between an AES round's output and the next round of the same word:
+/// with `S'0 = AESRound(S7, S0) ^ m0` written out, each update of `S0`
+/// (and `S4`) costs an AES latency plus an XOR latency, and that
+/// loop bounded the whole update; with the XOR moved into `pending` it is
+/// one AES latency (the XOR now feeds `S'1`, off any loop). [`Self::words`]
+/// gives the true state.
 pub(crate) struct State128<L: AesLanes> {
     s: [L; 8],
+    pending: [L; 2],
 }
 
 impl<L: AesLanes> State128<L> {
@@ -54,8 +65,10 @@ impl<L: AesLanes> State128<L> {
         let c1 = L::splat(&C1);
         let ctx = lane_context::<L>();
         let kn = k.xor(n);
+        let zero = L::splat(&[0; 16]);
         let mut st = State128 {
             s: [kn, c1, c0, c1, kn, k.xor(c0), k.xor(c1), k.xor(c0)],
+            pending: [zero, zero],
         };
         for _ in 0..10 {
             st.s[3] = st.s[3].xor(ctx);
@@ -66,19 +79,29 @@ impl<L: AesLanes> State128<L> {
     }
 
     /// `S'i = AESRound(S(i-1), Si)`, with `m0` and `m1` folded into
-    /// `S'0` and `S'4`. The message is XORed in after the round
-    /// (`AESRound(x, k) ^ m == AESRound(x, k ^ m)`), so that when opening,
-    /// the plaintext (which depends on the state) is off the AES
-    /// instructions' dependency chain.
+    /// `S'0` and `S'4`. Since `AESRound(x, k) ^ m == AESRound(x, k ^ m)`,
+    /// `AESRound(S7, s[0])` is `S'0 ^ m0 ^ pending[0]`: the message only
+    /// joins `pending` (and, when opening, the plaintext, which depends on
+    /// the state, stays off the AES instructions' dependency chains).
     #[inline(always)]
     fn update(&mut self, m0: L, m1: L) {
         let s = self.s;
+        let [p0, p1] = self.pending;
+        let (s0, s4) = (s[0].xor(p0), s[4].xor(p1));
         self.s = L::aes_rounds(
-            [s[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6]],
+            [s[7], s0, s[1], s[2], s[3], s4, s[5], s[6]],
             [s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]],
         );
-        self.s[0] = self.s[0].xor(m0);
-        self.s[4] = self.s[4].xor(m1);
+        self.pending = [p0.xor(m0), p1.xor(m1)];
+    }
+
+    /// The true state words `S0 .. S7`.
+    #[inline(always)]
+    fn words(&self) -> [L; 8] {
+        let mut s = self.s;
+        s[0] = s[0].xor(self.pending[0]);
+        s[4] = s[4].xor(self.pending[1]);
+        s
     }
 
     #[inline(always)]
@@ -149,7 +172,7 @@ impl<L: AesLanes> Sponge for State128<L> {
         for _ in 0..7 {
             self.update(t, t);
         }
-        let s = &self.s;
+        let s = self.words();
         fold_lanes(
             s[0].xor(s[1])
                 .xor(s[2])
@@ -163,15 +186,18 @@ impl<L: AesLanes> Sponge for State128<L> {
 
 impl<L: AesLanes> Drop for State128<L> {
     fn drop(&mut self) {
-        for v in &mut self.s {
+        for v in self.s.iter_mut().chain(&mut self.pending) {
             v.wipe();
         }
     }
 }
 
-/// AEGIS-256X state: six vectors of `L::LANES` blocks.
+/// AEGIS-256X state: six vectors of `L::LANES` blocks. As in
+/// [`State128`], the message is folded in lazily: `s[0]` holds `S0 ^
+/// pending`.
 pub(crate) struct State256<L: AesLanes> {
     s: [L; 6],
+    pending: L,
 }
 
 impl<L: AesLanes> State256<L> {
@@ -190,6 +216,7 @@ impl<L: AesLanes> State256<L> {
         let (k0n0, k1n1) = (k0.xor(n0), k1.xor(n1));
         let mut st = State256 {
             s: [k0n0, k1n1, c1, c0, k0.xor(c0), k1.xor(c1)],
+            pending: L::splat(&[0; 16]),
         };
         for _ in 0..4 {
             for m in [k0, k1, k0n0, k1n1] {
@@ -201,17 +228,25 @@ impl<L: AesLanes> State256<L> {
         st
     }
 
-    /// `S'i = AESRound(S(i-1), Si)`, with `m` folded into `S'0` after the
-    /// round (as in [`State128`], to keep the plaintext off the AES chain
-    /// when opening).
+    /// `S'i = AESRound(S(i-1), Si)`, with `m` folded into `S'0` through
+    /// `pending` (as in [`State128::update`]).
     #[inline(always)]
     fn update(&mut self, m: L) {
         let s = self.s;
+        let s0 = s[0].xor(self.pending);
         self.s = L::aes_rounds(
-            [s[5], s[0], s[1], s[2], s[3], s[4]],
+            [s[5], s0, s[1], s[2], s[3], s[4]],
             [s[0], s[1], s[2], s[3], s[4], s[5]],
         );
-        self.s[0] = self.s[0].xor(m);
+        self.pending = self.pending.xor(m);
+    }
+
+    /// The true state words `S0 .. S5`.
+    #[inline(always)]
+    fn words(&self) -> [L; 6] {
+        let mut s = self.s;
+        s[0] = s[0].xor(self.pending);
+        s
     }
 
     #[inline(always)]
@@ -262,7 +297,7 @@ impl<L: AesLanes> Sponge for State256<L> {
         for _ in 0..7 {
             self.update(t);
         }
-        let s = &self.s;
+        let s = self.words();
         fold_lanes(s[0].xor(s[1]).xor(s[2]).xor(s[3]).xor(s[4]).xor(s[5]))
     }
 }
@@ -272,5 +307,6 @@ impl<L: AesLanes> Drop for State256<L> {
         for v in &mut self.s {
             v.wipe();
         }
+        self.pending.wipe();
     }
 }
