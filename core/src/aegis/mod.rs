@@ -48,6 +48,8 @@ fn seal<S: Sponge>(mut st: S, aad: &[u8], buf: &mut [u8]) -> Tag {
         pad[..rest.len()].copy_from_slice(rest);
         st.enc(&mut pad[..S::RATE]);
         rest.copy_from_slice(&pad[..rest.len()]);
+        // Past the message, the padding now holds keystream.
+        zeroize::Zeroize::zeroize(&mut pad);
     }
     st.finalize(aad.len(), buf.len())
 }
