@@ -69,29 +69,40 @@ pub(crate) fn expand(key: &[u8], round_keys: &mut [[u8; 16]; 15]) {
     w.zeroize();
 }
 
-/// Encrypts `N` independent blocks, round by round across all of them so
-/// the AES units stay busy. `rk` holds the `NR + 1` round keys.
+/// Encrypts `N` independent blocks under the `RK` round keys `rk` (11 for
+/// AES-128, 15 for AES-256), round by round across all of them so the AES
+/// units stay busy.
+///
+/// The rounds are written out (a macro, one step per round): as a loop
+/// over the round keys, LLVM unrolled AES-128's rounds but kept AES-256's
+/// thirteen rolled, so the GHASH work of the kernels could not interleave
+/// with them.
 // The AES and PMULL intrinsics are inlined once this function is, into the
 // `aes`-enabled kernels (the only callers), not into this function itself.
 #[allow(unknown_lints, inline_always_mismatching_target_features)]
 #[inline(always)]
-pub(crate) fn encrypt<const N: usize>(
-    rk: &[uint8x16_t],
+pub(crate) fn encrypt<const RK: usize, const N: usize>(
+    rk: &[uint8x16_t; RK],
     blocks: [uint8x16_t; N],
 ) -> [uint8x16_t; N] {
-    let last = rk.len() - 1;
     // Plain loops, not `array::map`: closures in library code would not be
     // inlined into the `#[target_feature]` kernels.
     let mut s = blocks;
-    for &k in &rk[..last - 1] {
-        for v in &mut s {
-            // SAFETY: ARMv8 AES and NEON were detected (module documentation).
-            *v = unsafe { vaesmcq_u8(vaeseq_u8(*v, k)) };
-        }
+    macro_rules! rounds {
+        ($($i:literal)*) => {$(
+            if $i + 2 < RK {
+                for v in &mut s {
+                    // SAFETY: ARMv8 AES and NEON were detected (module
+                    // documentation).
+                    *v = unsafe { vaesmcq_u8(vaeseq_u8(*v, rk[$i])) };
+                }
+            }
+        )*};
     }
+    rounds!(0 1 2 3 4 5 6 7 8 9 10 11 12);
     for v in &mut s {
         // SAFETY: as above.
-        *v = unsafe { veorq_u8(vaeseq_u8(*v, rk[last - 1]), rk[last]) };
+        *v = unsafe { veorq_u8(vaeseq_u8(*v, rk[RK - 2]), rk[RK - 1]) };
     }
     s
 }

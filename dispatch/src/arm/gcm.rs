@@ -97,12 +97,16 @@ impl Drop for Gcm {
 #[target_feature(enable = "neon,aes")]
 fn setup(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
     expand(key, round_keys);
-    let rounds = if key.len() == 32 { 15 } else { 11 };
     let mut rk = [as_bytes(zero()); 15];
     for (k, bytes) in rk.iter_mut().zip(round_keys.iter()) {
         *k = load(bytes);
     }
-    let [h] = encrypt(&rk[..rounds], [as_bytes(zero())]);
+    let [h] = if key.len() == 32 {
+        encrypt(&rk, [as_bytes(zero())])
+    } else {
+        let rk128: &[uint8x16_t; 11] = rk[..11].try_into().expect("11 round keys");
+        encrypt(rk128, [as_bytes(zero())])
+    };
     let mut h_bytes = [0u8; 16];
     store(h, &mut h_bytes);
     let powers = Powers::new(&h_bytes);
