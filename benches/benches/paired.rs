@@ -178,7 +178,7 @@ fn main() {
         }
         let [seal, peer_seal, open] = sides.map(|s| s.mb_per_s());
         println!(
-            "| {} seal ≥ {}× {} | {seal:.0} ({backend}) | {peer_seal:.0} | {:.2}× | {:.2} |",
+            "| {} seal ≥ {}× {} | {seal:.0} ({backend}) | {peer_seal:.0} | {:.3}× | {:.2} |",
             t.suite,
             t.at_least,
             t.peer,
