@@ -184,7 +184,7 @@ fn keystream<V: Wide, const RK: usize>(
 /// carry-less multiply units work at once.
 struct Stitch<'a, V> {
     blocks: &'a [u8],
-    keys: &'a ChunkKeys<V>,
+    keys: &'a ChunkKeys<'a, V>,
     acc: &'a mut __m128i,
     sum: Sum<V>,
 }
@@ -192,7 +192,7 @@ struct Stitch<'a, V> {
 impl<'a, V: Wide> Stitch<'a, V> {
     /// Folds the chunk `blocks` into `acc` during the next rounds.
     #[inline(always)]
-    fn new(blocks: &'a [u8], keys: &'a ChunkKeys<V>, acc: &'a mut __m128i) -> Self {
+    fn new(blocks: &'a [u8], keys: &'a ChunkKeys<'a, V>, acc: &'a mut __m128i) -> Self {
         Stitch {
             blocks,
             keys,
@@ -239,6 +239,9 @@ fn crypt<V: Wide, const RK: usize, const DECRYPT: bool>(
     let acc = ghash_padded::<V>(&gcm.powers, zero(), aad);
     let acc = ctr::<V, RK, DECRYPT>(gcm, &rk, rev, buf, acc);
     let computed = finish(gcm, mask, acc, aad.len(), buf.len());
+    for k in &mut rk {
+        k.wipe();
+    }
     if DECRYPT {
         verify_or_wipe(&computed, tag, buf)?;
     }
@@ -311,6 +314,9 @@ fn tag_mask<const RK: usize>(gcm: &Gcm, rev: __m128i) -> Xmm {
         *k = Xmm(load128(bytes));
     }
     let [mask] = encrypt(&xmm_rk, [Xmm::counters(rev, 1).bswap()]);
+    for k in &mut xmm_rk {
+        k.wipe();
+    }
     mask
 }
 

@@ -27,6 +27,8 @@ use core::arch::x86_64::{
     _mm512_zextsi128_si512,
 };
 
+use zeroize::Zeroize;
+
 use super::aesni_lanes::{load128, store128};
 use super::vaes_lanes::{load256, store256};
 
@@ -64,6 +66,9 @@ pub(crate) trait Wide: Copy {
     fn clmul<const IMM: i32>(self, other: Self) -> Self;
     /// XOR of all lanes.
     fn fold(self) -> __m128i;
+    /// Overwrites the register's copy in memory, if any, with zeros
+    /// (a volatile store the compiler keeps): for key material.
+    fn wipe(&mut self);
     /// Keeps the work on `regs` in program order: an empty assembly
     /// statement that takes each register in and hands it back, so LLVM
     /// must finish everything feeding `regs` before it and can start
@@ -173,6 +178,11 @@ impl Wide for Xmm {
     }
 
     #[inline(always)]
+    fn wipe(&mut self) {
+        self.0.zeroize();
+    }
+
+    #[inline(always)]
     fn fence<const N: usize>(regs: &mut [Self; N]) {
         // SAFETY: SSE2 is part of the x86_64 baseline.
         unsafe { fence_xmm(regs) }
@@ -262,6 +272,11 @@ impl Wide for Ymm {
                 _mm256_extracti128_si256::<1>(self.0),
             )
         }
+    }
+
+    #[inline(always)]
+    fn wipe(&mut self) {
+        self.0.zeroize();
     }
 
     #[inline(always)]
@@ -372,6 +387,11 @@ impl Wide for Zmm {
             )
         };
         Ymm(halves).fold()
+    }
+
+    #[inline(always)]
+    fn wipe(&mut self) {
+        self.0.zeroize();
     }
 
     #[inline(always)]

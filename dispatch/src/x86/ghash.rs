@@ -12,6 +12,8 @@
 //! (through [`Wide`]) wider instructions; they are private, always inlined,
 //! and only called from the `#[target_feature]` kernels of [`super::gcm`].
 
+use core::marker::PhantomData;
+
 use core::arch::x86_64::{
     __m128i, _mm_setzero_si128, _mm_shuffle_epi32, _mm_slli_si128, _mm_srli_si128, _mm_xor_si128,
 };
@@ -37,10 +39,14 @@ pub(crate) struct Powers {
     folded: [[u8; 16]; 2 * MAX_CHUNK],
 }
 
-/// The hash-key material one chunk of blocks is multiplied with.
-pub(crate) struct ChunkKeys<V> {
-    powers: [V; REGS],
-    folded: [V; REGS],
+/// The hash-key material one chunk of blocks is multiplied with: a view
+/// into [`Powers`], loaded at each use (the loads fold into the
+/// multiplications' memory operands), so that the kernels make no copy of
+/// it that would need wiping.
+pub(crate) struct ChunkKeys<'a, V> {
+    powers: &'a [u8],
+    folded: &'a [u8],
+    lanes: PhantomData<V>,
 }
 
 impl Powers {
@@ -73,11 +79,12 @@ impl Powers {
     /// The keys for a chunk of `n` blocks: lane `i` gets `H^(n-i)` (and
     /// its Karatsuba key), lanes at `n` and after get zero.
     #[inline(always)]
-    pub(crate) fn chunk<V: Wide>(&self, n: usize) -> ChunkKeys<V> {
+    pub(crate) fn chunk<V: Wide>(&self, n: usize) -> ChunkKeys<'_, V> {
         let start = 16 * (MAX_CHUNK - n);
         ChunkKeys {
-            powers: load_chunk(&self.powers.as_flattened()[start..]),
-            folded: load_chunk(&self.folded.as_flattened()[start..]),
+            powers: &self.powers.as_flattened()[start..],
+            folded: &self.folded.as_flattened()[start..],
+            lanes: PhantomData,
         }
     }
 }
@@ -154,7 +161,8 @@ impl<V: Wide> Sum<V> {
     /// register 0 also carries `acc`, the hash state before the chunk.
     #[inline(always)]
     pub(crate) fn add(&mut self, r: usize, block: V, acc: __m128i, keys: &ChunkKeys<V>) {
-        let (h, hk) = (keys.powers[r], keys.folded[r]);
+        let at = 16 * V::BLOCKS * r;
+        let (h, hk) = (V::load(&keys.powers[at..]), V::load(&keys.folded[at..]));
         let mut x = block.bswap();
         if r == 0 {
             x = x.xor(V::low(acc));
