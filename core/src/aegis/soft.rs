@@ -18,6 +18,7 @@ pub struct SoftLanes<const D: usize>([[u8; 16]; D]);
 
 impl<const D: usize> AesLanes for SoftLanes<D> {
     const LANES: usize = D;
+    const DEFER_MESSAGE: bool = false;
 
     #[inline]
     fn load(bytes: &[u8]) -> Self {

@@ -41,15 +41,16 @@ fn length_block(ad_len: usize, msg_len: usize) -> [u8; 16] {
 
 /// AEGIS-128X state: eight vectors of `L::LANES` blocks.
 ///
-/// The message words are folded in lazily: `s[0]` and `s[4]` hold the
-/// state words `S0` and `S4` XOR `pending[0]` and `pending[1]`, the XOR of
-/// every message word folded into them so far. The update then needs no
-/// XOR between an AES round's output and the next round of the same word:
-/// with `S'0 = AESRound(S7, S0) ^ m0` written out, each update of `S0`
-/// (and `S4`) costs an AES latency plus an XOR latency, and that
-/// loop bounded the whole update; with the XOR moved into `pending` it is
-/// one AES latency (the XOR now feeds `S'1`, off any loop). [`Self::words`]
-/// gives the true state.
+/// On lanes with [`AesLanes::DEFER_MESSAGE`] (the hardware ones), the
+/// message words are folded in lazily: `s[0]` and `s[4]` hold the state
+/// words `S0` and `S4` XOR `pending[0]` and `pending[1]`, the XOR of every
+/// message word folded into them so far (on the other lanes `pending`
+/// stays zero). The update then needs no XOR between an AES round's
+/// output and the next round of the same word: with `S'0 = AESRound(S7,
+/// S0) ^ m0` written out, each update of `S0` (and `S4`) costs an AES
+/// latency plus an XOR latency, and that loop bounded the whole update;
+/// with the XOR moved into `pending` it is one AES latency (the XOR now
+/// feeds `S'1`, off any loop). [`Self::words`] gives the true state.
 pub(crate) struct State128<L: AesLanes> {
     s: [L; 8],
     pending: [L; 2],
@@ -83,24 +84,31 @@ impl<L: AesLanes> State128<L> {
     /// `AESRound(S7, s[0])` is `S'0 ^ m0 ^ pending[0]`: the message only
     /// joins `pending` (and, when opening, the plaintext, which depends on
     /// the state, stays off the AES instructions' dependency chains).
+    /// Lanes without [`AesLanes::DEFER_MESSAGE`] XOR it into `S'0` and
+    /// `S'4` directly.
     #[inline(always)]
     fn update(&mut self, m0: L, m1: L) {
-        let s = self.s;
-        let [p0, p1] = self.pending;
-        let (s0, s4) = (s[0].xor(p0), s[4].xor(p1));
+        let (s, w) = (self.s, self.words());
         self.s = L::aes_rounds(
-            [s[7], s0, s[1], s[2], s[3], s4, s[5], s[6]],
+            [w[7], w[0], w[1], w[2], w[3], w[4], w[5], w[6]],
             [s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]],
         );
-        self.pending = [p0.xor(m0), p1.xor(m1)];
+        if L::DEFER_MESSAGE {
+            self.pending = [self.pending[0].xor(m0), self.pending[1].xor(m1)];
+        } else {
+            self.s[0] = self.s[0].xor(m0);
+            self.s[4] = self.s[4].xor(m1);
+        }
     }
 
     /// The true state words `S0 .. S7`.
     #[inline(always)]
     fn words(&self) -> [L; 8] {
         let mut s = self.s;
-        s[0] = s[0].xor(self.pending[0]);
-        s[4] = s[4].xor(self.pending[1]);
+        if L::DEFER_MESSAGE {
+            s[0] = s[0].xor(self.pending[0]);
+            s[4] = s[4].xor(self.pending[1]);
+        }
         s
     }
 
@@ -232,20 +240,25 @@ impl<L: AesLanes> State256<L> {
     /// `pending` (as in [`State128::update`]).
     #[inline(always)]
     fn update(&mut self, m: L) {
-        let s = self.s;
-        let s0 = s[0].xor(self.pending);
+        let (s, w) = (self.s, self.words());
         self.s = L::aes_rounds(
-            [s[5], s0, s[1], s[2], s[3], s[4]],
+            [w[5], w[0], w[1], w[2], w[3], w[4]],
             [s[0], s[1], s[2], s[3], s[4], s[5]],
         );
-        self.pending = self.pending.xor(m);
+        if L::DEFER_MESSAGE {
+            self.pending = self.pending.xor(m);
+        } else {
+            self.s[0] = self.s[0].xor(m);
+        }
     }
 
     /// The true state words `S0 .. S5`.
     #[inline(always)]
     fn words(&self) -> [L; 6] {
         let mut s = self.s;
-        s[0] = s[0].xor(self.pending);
+        if L::DEFER_MESSAGE {
+            s[0] = s[0].xor(self.pending);
+        }
         s
     }
 
