@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use contenders::{Contender, ours, peers};
 use pageseal_core::Suite;
-use pageseal_dispatch::Cipher;
+use pageseal_dispatch::backend_for;
 
 /// Page size of the targets.
 const PAGE: usize = 4096;
@@ -163,8 +163,7 @@ fn main() {
     println!("| target | pageseal (backend) MB/s | peer MB/s | ratio | pageseal open/seal |");
     println!("|---|---:|---:|---:|---:|");
     for t in &TARGETS {
-        let auto = Cipher::new(t.suite, &vec![0; t.suite.key_len()]).expect("key length");
-        let backend = t.backend.unwrap_or(auto.backend().name());
+        let backend = t.backend.unwrap_or(backend_for(t.suite).name());
         let mine = ours(t.suite).into_iter().find(|x| x.name == backend);
         let peer = peers(t.suite).into_iter().find(|x| x.name == t.peer);
         let (Some(mine), Some(peer)) = (mine, peer) else {
