@@ -56,7 +56,7 @@ backend_report() {
     # it tests the whole workspace: it needs the std adapter built).
     if [ "$label" = hardware ] || [ "${CROSS_SOFT_FULL:-0}" = 1 ]; then
         RUSTFLAGS="$flags" CARGO_TARGET_DIR="$dir" \
-            run cargo run -q --profile test --target "$TARGET" -p pageseal --bin pageseal -- cpu
+            run cargo run -q --profile test --target "$TARGET" -p pageseal-cli --bin pageseal -- cpu
     fi
 }
 

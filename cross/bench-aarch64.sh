@@ -30,7 +30,7 @@ echo "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=$CARGO_TARGET_AARCH64_UNKNOW
 echo "NOTE: timings printed below come from an emulator and mean nothing."
 
 step "pageseal cpu and pageseal bench for $TARGET, once under qemu-aarch64 (smoke test)"
-run cargo build --release --target "$TARGET" -p pageseal --bin pageseal
+run cargo build --release --target "$TARGET" -p pageseal-cli --bin pageseal
 BIN="$CARGO_TARGET_DIR/$TARGET/release/pageseal"
 run qemu-aarch64 -cpu "$QEMU_CPU" -L /usr/aarch64-linux-gnu "$BIN" cpu
 run timeout 900 qemu-aarch64 -cpu "$QEMU_CPU" -L /usr/aarch64-linux-gnu "$BIN" \

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 input=${1:-README.md}
-cargo build --release -q -p pageseal
+cargo build --release -q -p pageseal-cli
 bin=target/release/pageseal
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

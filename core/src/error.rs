@@ -160,7 +160,34 @@ pub enum Error {
     KdfMemoryTooSmall {
         /// KiB needed.
         needed_kib: u32,
+        /// KiB supplied.
+        have_kib: u32,
     },
+    /// Every keyslot the secret could open asks for a key derivation above
+    /// the reader's limits ([`crate::KdfLimits`]); the file was made with
+    /// higher costs, or its header was edited. Raise the limits only for a
+    /// file you trust.
+    KdfCostTooHigh {
+        /// The memory the cheapest such keyslot asks for, in KiB.
+        memory_kib: u32,
+        /// Its passes.
+        iterations: u32,
+        /// The memory limit, in KiB.
+        max_memory_kib: u32,
+        /// The pass limit.
+        max_iterations: u32,
+    },
+    /// All keyslots are in use: remove one before adding another.
+    KeyslotsFull,
+    /// The AEAD implementation cannot key this suite (e.g. a forced
+    /// hardware backend this CPU lacks).
+    CipherUnavailable {
+        /// The suite.
+        suite: Suite,
+    },
+    /// A seal was attempted under a lease of another key epoch, or with no
+    /// seal left: take a new lease from the session.
+    LeaseExhausted,
     /// The bytes are not a pageseal file (no pageseal magic in either header
     /// copy).
     NotPageseal {
@@ -277,8 +304,32 @@ impl fmt::Display for Error {
             Error::InvalidKdfParams { reason } => {
                 write!(f, "invalid Argon2id parameters: {reason}")
             }
-            Error::KdfMemoryTooSmall { needed_kib } => {
-                write!(f, "Argon2id needs {needed_kib} KiB of working memory")
+            Error::KdfMemoryTooSmall {
+                needed_kib,
+                have_kib,
+            } => write!(
+                f,
+                "Argon2id needs {needed_kib} KiB of working memory, {have_kib} KiB were given"
+            ),
+            Error::KdfCostTooHigh {
+                memory_kib,
+                iterations,
+                max_memory_kib,
+                max_iterations,
+            } => write!(
+                f,
+                "the keyslot asks for Argon2id with {memory_kib} KiB and {iterations} passes, \
+                 above this reader's limits ({max_memory_kib} KiB, {max_iterations} passes); \
+                 raise the limits only for a file you trust"
+            ),
+            Error::KeyslotsFull => f.write_str(
+                "all 4 keyslots are in use: remove one before adding another",
+            ),
+            Error::CipherUnavailable { suite } => {
+                write!(f, "no implementation of {suite} is available here")
+            }
+            Error::LeaseExhausted => {
+                f.write_str("no seal left under this lease: take a new one from the session")
             }
             Error::NotPageseal { sqlite: true } => {
                 f.write_str("not a pageseal file: it is an unencrypted SQLite database")

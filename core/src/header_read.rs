@@ -4,7 +4,7 @@
 use crate::epoch::FileKeys;
 use crate::error::{CopyFault, Error, HeaderCopy};
 use crate::header::{FileKind, HEADER_AREA_LEN, HEADER_COPY_LEN, Header, MAGIC};
-use crate::kdf::KdfBlock;
+use crate::kdf::{KdfBlock, KdfLimits, KdfMemory};
 use crate::secret::Secret;
 
 /// A header read from a file without a key.
@@ -93,44 +93,78 @@ pub fn read_header(area: &[u8]) -> Result<HeaderRead, Error> {
 
 impl HeaderRead {
     /// Checks `secret` (which must be `None` for checksum-only files and
-    /// `Some` for encrypted ones) and unlocks the file's keys. `work` is
-    /// Argon2 memory for passphrase keyslots (may be empty for raw keys).
+    /// `Some` for encrypted ones) and unlocks the file's keys, with the
+    /// default [`KdfLimits`]. `work` is Argon2 memory for passphrase
+    /// keyslots (may be empty for raw keys).
     pub fn unlock(
         self,
         secret: Option<&Secret<'_>>,
         work: &mut [KdfBlock],
     ) -> Result<Opened, Error> {
+        self.unlock_with(secret, &KdfLimits::DEFAULT, work)
+    }
+
+    /// [`unlock`](Self::unlock) with explicit limits on what one key
+    /// derivation may cost, and working memory asked for per keyslot tried.
+    ///
+    /// When the copy in use fails its MAC (it was altered), or does not
+    /// open with `secret` although the other copy is of the same generation
+    /// and differs (a damaged keyslot whose digest was recomputed), the
+    /// other copy is tried; if it opens, it is used and the first is marked
+    /// for repair. An older copy is never tried for a secret the newer one
+    /// refuses: after an interrupted rekey the old secret must not roll the
+    /// header back. If both fail, the error of the copy in use is returned.
+    pub fn unlock_with<M: KdfMemory + ?Sized>(
+        self,
+        secret: Option<&Secret<'_>>,
+        limits: &KdfLimits,
+        memory: &mut M,
+    ) -> Result<Opened, Error> {
         let repair = self.damaged.map(|(copy, _)| copy);
-        match (self.header.kind(), secret) {
-            (FileKind::ChecksumOnly, None) => Ok(Opened {
-                header: self.header,
-                keys: None,
-                repair,
-                slot: None,
-            }),
-            (FileKind::ChecksumOnly, Some(_)) => Err(Error::KeyNotExpected),
-            (FileKind::Encrypted, None) => Err(Error::KeyRequired),
-            (FileKind::Encrypted, Some(secret)) => match self.header.unlock_keys(secret, work) {
-                Ok((keys, slot)) => Ok(Opened {
+        let secret = match (self.header.kind(), secret) {
+            (FileKind::ChecksumOnly, None) => {
+                return Ok(Opened {
+                    header: self.header,
+                    keys: None,
+                    repair,
+                    slot: None,
+                });
+            }
+            (FileKind::ChecksumOnly, Some(_)) => return Err(Error::KeyNotExpected),
+            (FileKind::Encrypted, None) => return Err(Error::KeyRequired),
+            (FileKind::Encrypted, Some(secret)) => secret,
+        };
+        let first = match self.header.unlock_keys(secret, limits, memory) {
+            Ok((keys, slot)) => {
+                return Ok(Opened {
                     header: self.header,
                     keys: Some(keys),
                     repair,
                     slot: Some(slot),
-                }),
-                Err(Error::HeaderAuthentication) => {
-                    // The copy in use was altered after it was written; fall
-                    // back to the other copy if it authenticates.
-                    let other = self.other.ok_or(Error::HeaderAuthentication)?;
-                    let (keys, slot) = other.unlock_keys(secret, work)?;
-                    Ok(Opened {
+                });
+            }
+            Err(e) => e,
+        };
+        let retry = |other: &Header| match first {
+            Error::HeaderAuthentication => true,
+            Error::WrongKey | Error::NoKeyslotFor { .. } => {
+                other.generation() == self.header.generation() && *other != self.header
+            }
+            _ => false,
+        };
+        match self.other {
+            Some(other) if retry(&other) => {
+                match other.unlock_keys(secret, limits, memory) {
+                    Ok((keys, slot)) => Ok(Opened {
                         header: other,
                         keys: Some(keys),
                         repair: Some(self.copy),
                         slot: Some(slot),
-                    })
+                    }),
+                    Err(_) => Err(first),
                 }
-                Err(e) => Err(e),
-            },
+            }
+            _ => Err(first),
         }
     }
 }

@@ -79,6 +79,7 @@ pub fn argon2id(
     if work.len() < params.blocks_needed() {
         return Err(Error::KdfMemoryTooSmall {
             needed_kib: params.memory_kib,
+            have_kib: u32::try_from(work.len()).unwrap_or(u32::MAX),
         });
     }
     let argon_params = Params::new(
@@ -103,6 +104,67 @@ pub fn argon2id(
             reason: "rejected by Argon2",
         })?;
     Ok(out)
+}
+
+/// What a reader is willing to spend on one Argon2id derivation. The cost
+/// parameters come from the header, which anyone can edit before the key
+/// is checked: a slot asking for more than this is skipped (and reported
+/// with [`Error::KdfCostTooHigh`] if no other slot opens), never run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KdfLimits {
+    /// Most memory, in KiB.
+    pub max_memory_kib: u32,
+    /// Most passes over the memory.
+    pub max_iterations: u32,
+}
+
+impl KdfLimits {
+    /// 1 GiB and 16 passes: sixteen times the memory and five times the
+    /// passes of [`KdfParams::DEFAULT`], so files made with pageseal's
+    /// defaults (or costs well above them) open, while an edited header
+    /// cannot make a reader allocate 4 GiB or derive for days.
+    pub const DEFAULT: KdfLimits = KdfLimits {
+        max_memory_kib: 1 << 20,
+        max_iterations: 16,
+    };
+
+    /// Whether a derivation with `params` stays within these limits.
+    pub fn allows(&self, params: &KdfParams) -> bool {
+        params.memory_kib <= self.max_memory_kib && params.iterations <= self.max_iterations
+    }
+}
+
+impl Default for KdfLimits {
+    fn default() -> Self {
+        KdfLimits::DEFAULT
+    }
+}
+
+/// Argon2 working memory, handed out per keyslot tried, so that a reader
+/// never holds more than the one derivation it runs needs.
+///
+/// Implemented for slices and arrays of [`KdfBlock`] (no_std callers
+/// lend a fixed area); the std adapter allocates per request and wipes what
+/// it allocated (the last block yields the key-encryption key).
+pub trait KdfMemory {
+    /// At least `blocks` blocks of working memory.
+    fn blocks(&mut self, blocks: usize) -> Result<&mut [KdfBlock], Error>;
+}
+
+impl KdfMemory for [KdfBlock] {
+    fn blocks(&mut self, blocks: usize) -> Result<&mut [KdfBlock], Error> {
+        let len = self.len();
+        self.get_mut(..blocks).ok_or(Error::KdfMemoryTooSmall {
+            needed_kib: u32::try_from(blocks).unwrap_or(u32::MAX),
+            have_kib: u32::try_from(len).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+impl<const N: usize> KdfMemory for [KdfBlock; N] {
+    fn blocks(&mut self, blocks: usize) -> Result<&mut [KdfBlock], Error> {
+        self.as_mut_slice().blocks(blocks)
+    }
 }
 
 /// HKDF-SHA256 (RFC 5869) with a 32-byte output.

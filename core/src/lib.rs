@@ -11,6 +11,9 @@
 //! * [`Portable`] implements every suite on top of the primitive crates; it
 //!   is the reference the hardware backends of `pageseal-dispatch` must
 //!   match byte for byte.
+//! * [`Session`] is the key lifecycle of a file — header, keyslots, key
+//!   epochs, the seal budget and rotation — with no I/O: it hands back the
+//!   header bytes to persist. Every engine drives one.
 //! * Nonces come from the caller through [`NonceSource`], so everything
 //!   here is deterministic given its inputs.
 //!
@@ -68,6 +71,7 @@ mod nonce;
 mod page;
 mod portable;
 mod secret;
+mod session;
 mod suite;
 
 pub use aead::{Aead, Tag, tags_match, verify_or_wipe};
@@ -83,11 +87,14 @@ pub use header::{
     data_offset,
 };
 pub use header_read::{HeaderRead, Opened, read_header};
-pub use kdf::{KdfBlock, KdfParams};
+pub use kdf::{KdfBlock, KdfLimits, KdfMemory, KdfParams};
 pub use key::{Key, MAX_KEY_LEN};
 pub use keyslot::{FILE_KEY_LEN, KEYSLOT_LEN, Keyslot, SlotKdf};
 pub use nonce::NonceSource;
 pub use page::{BINDING_LEN, EpochCipher, FILE_ID_LEN, Keyring, PageFormat, binding};
 pub use portable::Portable;
 pub use secret::{RAW_KEY_LEN, RawKey, Secret, SecretKind, parse_raw_key};
+pub use session::{
+    CipherFactory, Grant, HeaderUpdate, Lease, Permit, PortableCiphers, SEAL_RESERVATION, Session,
+};
 pub use suite::{Suite, TAG_LEN};

@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use pageseal_core::{HeaderCopy, Secret};
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::pagefile::{CreateOptions, PageFile, Tuning};
@@ -16,7 +15,8 @@ use crate::parallel::for_each_page;
 use crate::storage::{self, Replacement};
 
 /// One page that failed verification.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BadPage {
     /// The page number.
     pub page: u64,
@@ -25,7 +25,8 @@ pub struct BadPage {
 }
 
 /// The outcome of [`verify_file`].
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VerifyReport {
     /// Whole pages checked.
     pub pages: u64,

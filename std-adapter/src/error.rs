@@ -147,8 +147,7 @@ impl fmt::Display for Error {
             } => write!(f, "cannot read the key from {source_name}: {reason}"),
             Error::KeyMissing { path } => write!(
                 f,
-                "{}: the file is encrypted and no key was given (use --key-env VAR, --key-fd N, \
-                 --key-stdin, --key-file PATH, set PAGESEAL_KEY, or run on a terminal to be prompted)",
+                "{}: the file is encrypted and no key was given",
                 path.display()
             ),
             Error::Argument(message) => f.write_str(message),

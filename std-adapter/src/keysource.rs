@@ -1,13 +1,14 @@
 //! Where secrets come from: an environment variable, a file descriptor,
-//! standard input, a key file, or a no-echo prompt on the terminal. Never a
-//! plain command-line argument (it would leak to `ps`, shell history and
-//! /proc).
+//! standard input or a key file. Never a plain command-line argument (it
+//! would leak to `ps`, shell history and /proc). A no-echo terminal prompt
+//! is the command-line tool's business, not the library's.
 //!
-//! Text read from any source is held in zeroizing memory; one trailing
-//! newline (`\n` or `\r\n`) is removed. Text of the form `x'<64 hex>'` is a
-//! raw key, anything else a passphrase.
+//! Text read from any source is held in zeroizing memory, at most
+//! [`MAX_KEY_INPUT`] bytes of it; one trailing newline (`\n` or `\r\n`) is
+//! removed. Text of the form `x'<64 hex>'` is a raw key, anything else a
+//! passphrase.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::PathBuf;
 
 use pageseal_core::{RawKey, Secret, parse_raw_key};
@@ -15,8 +16,12 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-/// The environment variable consulted when no key flag is given.
+/// The environment variable consulted when no key source is named.
 pub const DEFAULT_KEY_ENV: &str = "PAGESEAL_KEY";
+
+/// The most bytes read from a key source: a key file that is really
+/// `/dev/zero` or a huge file is refused instead of read into memory.
+pub const MAX_KEY_INPUT: usize = 64 * 1024;
 
 /// A place to read a secret from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,8 +34,6 @@ pub enum KeySource {
     Stdin,
     /// A key file.
     File(PathBuf),
-    /// A no-echo prompt on the terminal.
-    Prompt,
 }
 
 impl KeySource {
@@ -41,29 +44,17 @@ impl KeySource {
             KeySource::Fd(fd) => format!("file descriptor {fd}"),
             KeySource::Stdin => "standard input".to_string(),
             KeySource::File(path) => format!("key file {}", path.display()),
-            KeySource::Prompt => "the terminal prompt".to_string(),
         }
     }
 
-    /// The source to use when no flag was given: `PAGESEAL_KEY` if set,
-    /// else a prompt if standard input is a terminal, else none.
-    pub fn fallback() -> Option<KeySource> {
-        if std::env::var_os(DEFAULT_KEY_ENV).is_some() {
-            Some(KeySource::Env(DEFAULT_KEY_ENV.to_string()))
-        } else if std::io::stdin().is_terminal() {
-            Some(KeySource::Prompt)
-        } else {
-            None
-        }
+    /// `PAGESEAL_KEY` when it is set.
+    pub fn from_default_env() -> Option<KeySource> {
+        std::env::var_os(DEFAULT_KEY_ENV).map(|_| KeySource::Env(DEFAULT_KEY_ENV.to_string()))
     }
 
-    /// Reads the secret. `prompt` is shown by [`KeySource::Prompt`];
-    /// `confirm` asks twice (for a new secret) and requires both to match.
-    pub fn read(&self, prompt: &str, confirm: bool) -> Result<OwnedSecret> {
-        let fail = |reason: String| Error::KeySource {
-            source_name: self.describe(),
-            reason,
-        };
+    /// Reads the secret (at most [`MAX_KEY_INPUT`] bytes).
+    pub fn read(&self) -> Result<OwnedSecret> {
+        let fail = |reason: String| self.error(reason);
         let text = match self {
             KeySource::Env(var) => match std::env::var_os(var) {
                 None => return Err(fail("it is not set".to_string())),
@@ -71,45 +62,42 @@ impl KeySource {
             },
             KeySource::Fd(fd) => read_all(std::fs::File::open(format!("/dev/fd/{fd}")))
                 .map_err(|e| fail(format!("{e} (is the descriptor open for reading?)")))?,
-            // Typed on a terminal: read one line without echo.
-            KeySource::Stdin if std::io::stdin().is_terminal() => Zeroizing::new(
-                rpassword::read_password()
-                    .map_err(|e| fail(e.to_string()))?
-                    .into_bytes(),
-            ),
             KeySource::Stdin => {
                 read_all(Ok(std::io::stdin().lock())).map_err(|e| fail(e.to_string()))?
             }
             KeySource::File(path) => {
                 read_all(std::fs::File::open(path)).map_err(|e| fail(e.to_string()))?
             }
-            KeySource::Prompt => {
-                let first = Zeroizing::new(
-                    rpassword::prompt_password(prompt).map_err(|e| fail(e.to_string()))?,
-                );
-                if confirm {
-                    let again = Zeroizing::new(
-                        rpassword::prompt_password("Repeat it: ")
-                            .map_err(|e| fail(e.to_string()))?,
-                    );
-                    if *first != *again {
-                        return Err(fail("the two entries differ".to_string()));
-                    }
-                }
-                Zeroizing::new(first.as_bytes().to_vec())
-            }
         };
         OwnedSecret::from_text(strip_newline(text)).map_err(fail)
     }
+
+    /// The error for this source failing for `reason`.
+    pub fn error(&self, reason: String) -> Error {
+        Error::KeySource {
+            source_name: self.describe(),
+            reason,
+        }
+    }
 }
 
+/// Reads to the end, refusing more than [`MAX_KEY_INPUT`] bytes.
 fn read_all<R: Read>(reader: std::io::Result<R>) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    let mut out = Zeroizing::new(Vec::new());
-    reader?.read_to_end(&mut out)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(MAX_KEY_INPUT + 1));
+    reader?
+        .take(MAX_KEY_INPUT as u64 + 1)
+        .read_to_end(&mut out)?;
+    if out.len() > MAX_KEY_INPUT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("more than {MAX_KEY_INPUT} bytes: not a key"),
+        ));
+    }
     Ok(out)
 }
 
-fn strip_newline(mut text: Zeroizing<Vec<u8>>) -> Zeroizing<Vec<u8>> {
+/// Removes one trailing `\n` or `\r\n`.
+pub fn strip_newline(mut text: Zeroizing<Vec<u8>>) -> Zeroizing<Vec<u8>> {
     if text.last() == Some(&b'\n') {
         text.pop();
         if text.last() == Some(&b'\r') {
@@ -185,7 +173,7 @@ mod tests {
     #[test]
     fn unset_environment_variable_is_named() {
         let err = KeySource::Env("PAGESEAL_TEST_SURELY_UNSET".into())
-            .read("", false)
+            .read()
             .unwrap_err();
         assert_eq!(
             err.to_string(),

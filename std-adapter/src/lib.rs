@@ -26,7 +26,7 @@
 //! # let path = dir.join("db.pseal");
 //! # let key_file = dir.join("key");
 //! # std::fs::write(&key_file, "x'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'\n").unwrap();
-//! let secret = KeySource::File(key_file).read("", false)?;
+//! let secret = KeySource::File(key_file).read()?;
 //! let options = CreateOptions { suite: Suite::Aegis128L, page_size: 4096, kdf: KdfParams::DEFAULT };
 //! let file = PageFile::create(&path, &options, Some(&secret.as_secret()), Tuning::default())?;
 //! let n = file.append_page(b"hello")?; // &self: from any thread
@@ -52,7 +52,7 @@ mod storage;
 
 pub use bulk::{BadPage, VerifyReport, rotate_file, seal_file, unseal_file, verify_file};
 pub use error::{Error, Result};
-pub use keysource::{DEFAULT_KEY_ENV, KeySource, OwnedSecret};
+pub use keysource::{DEFAULT_KEY_ENV, KeySource, MAX_KEY_INPUT, OwnedSecret, strip_newline};
 pub use pagefile::{CreateOptions, PageFile, Tuning};
 pub use parallel::default_threads;
 pub use random::{OsRandom, fill_random, random_file_id};

@@ -2,8 +2,6 @@
 //! rotation at the seal limit, rotation and migration while the file is in
 //! use, keyslot changes, header repair, and errors.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -733,30 +731,4 @@ fn every_backend_reads_every_other_backends_pages() {
             }
         }
     }
-}
-
-/// A file written through the library and closed, then unsealed by the
-/// CLI: the output should hold the pages' data, not be silently empty.
-#[test]
-fn cli_unseals_a_file_written_by_the_library() {
-    let (dir, path) = scratch();
-    let k = key(14);
-    let file = create(&path, Suite::Aegis128L, 512, &k, Tuning::default());
-    let len = file.payload_len();
-    for page in 0..3 {
-        file.append_page(&payload(len, page, 0)).unwrap();
-    }
-    file.close().unwrap();
-    let out = dir.path().join("out");
-    let status = common::pageseal()
-        .args(["unseal".as_ref(), path.as_os_str(), out.as_os_str()])
-        .args(["--key-env", "PST_LIB_KEY"])
-        .env("PST_LIB_KEY", format!("x'{}'", "0e".repeat(32)))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let got = std::fs::read(&out).unwrap();
-    let want: Vec<u8> = (0..3).flat_map(|page| payload(len, page, 0)).collect();
-    assert_eq!(got.len(), want.len(), "unseal wrote {} bytes", got.len());
-    assert!(got == want);
 }

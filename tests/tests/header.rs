@@ -359,7 +359,10 @@ fn kdf_parameters_are_checked() {
             &mut rng,
             &mut []
         ),
-        Err(Error::KdfMemoryTooSmall { needed_kib: 64 })
+        Err(Error::KdfMemoryTooSmall {
+            needed_kib: 64,
+            have_kib: 0
+        })
     );
     assert!(KdfParams::DEFAULT.validate().is_ok());
 }

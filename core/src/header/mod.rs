@@ -8,8 +8,8 @@ mod codec;
 use crate::epoch::{EPOCH_ENTRY_LEN, EpochEntry, FileKeys, MAX_EPOCHS};
 use crate::error::Error;
 use crate::geometry::check_page_size;
-use crate::kdf::{KdfBlock, KdfParams, hkdf_sha256, hmac_sha256};
-use crate::keyslot::{FILE_KEY_LEN, KEYSLOT_LEN, Keyslot};
+use crate::kdf::{KdfBlock, KdfLimits, KdfMemory, KdfParams, hkdf_sha256, hmac_sha256};
+use crate::keyslot::{FILE_KEY_LEN, KEYSLOT_LEN, Keyslot, SlotKdf};
 use crate::nonce::NonceSource;
 use crate::page::FILE_ID_LEN;
 use crate::secret::Secret;
@@ -218,6 +218,14 @@ impl Header {
         Ok(())
     }
 
+    /// The first empty keyslot, or [`Error::KeyslotsFull`].
+    pub fn free_keyslot(&self) -> Result<usize, Error> {
+        self.slots
+            .iter()
+            .position(|s| s.kdf().is_none())
+            .ok_or(Error::KeyslotsFull)
+    }
+
     /// Empties keyslot `index`. The last filled keyslot cannot be removed.
     pub fn clear_keyslot(&mut self, index: usize) -> Result<(), Error> {
         let slot = self
@@ -277,29 +285,53 @@ impl Header {
         }
     }
 
-    /// Tries `secret` on every keyslot, checks the MAC, and unwraps the
-    /// data key of every live epoch.
-    pub(crate) fn unlock_keys(
+    /// Tries `secret` on the keyslots made for its kind, cheapest first,
+    /// skipping those whose Argon2id cost exceeds `limits`; checks the MAC
+    /// and unwraps the data key of every live epoch. Working memory is
+    /// asked of `memory` per keyslot tried.
+    pub(crate) fn unlock_keys<M: KdfMemory + ?Sized>(
         &self,
         secret: &Secret<'_>,
-        work: &mut [KdfBlock],
+        limits: &KdfLimits,
+        memory: &mut M,
     ) -> Result<(FileKeys, usize), Error> {
+        let mut order = [0, 1, 2, 3];
+        order.sort_unstable_by_key(|&i| match self.slots[i].kdf() {
+            Some(SlotKdf::Argon2id(p)) => u64::from(p.memory_kib) * u64::from(p.iterations),
+            _ => 0,
+        });
         let mut tried = 0;
-        for (index, slot) in self.slots.iter().enumerate() {
-            if slot.kdf().map(|k| k.secret_kind()) != Some(secret.kind()) {
+        let mut too_costly: Option<KdfParams> = None;
+        for index in order {
+            let slot = &self.slots[index];
+            let Some(kdf) = slot.kdf() else { continue };
+            if kdf.secret_kind() != secret.kind() {
                 continue;
             }
             tried += 1;
+            let work: &mut [KdfBlock] = match kdf {
+                SlotKdf::RawKey => &mut [],
+                SlotKdf::Argon2id(params) if !limits.allows(&params) => {
+                    too_costly.get_or_insert(params);
+                    continue;
+                }
+                SlotKdf::Argon2id(params) => memory.blocks(params.blocks_needed())?,
+            };
             if let Some(file_key) = slot.try_open(&self.file_id, index, secret, work)? {
                 return Ok((self.keys_from(file_key)?, index));
             }
         }
-        if tried == 0 {
-            Err(Error::NoKeyslotFor {
+        match (tried, too_costly) {
+            (0, _) => Err(Error::NoKeyslotFor {
                 kind: secret.kind(),
-            })
-        } else {
-            Err(Error::WrongKey)
+            }),
+            (_, Some(p)) => Err(Error::KdfCostTooHigh {
+                memory_kib: p.memory_kib,
+                iterations: p.iterations,
+                max_memory_kib: limits.max_memory_kib,
+                max_iterations: limits.max_iterations,
+            }),
+            _ => Err(Error::WrongKey),
         }
     }
 

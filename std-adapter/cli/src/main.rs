@@ -28,6 +28,7 @@ macro_rules! say {
 mod args;
 mod bench;
 mod commands;
+mod keys;
 mod report;
 
 use std::process::ExitCode;
@@ -57,6 +58,13 @@ fn main() -> ExitCode {
     };
     match commands::run(cli.command) {
         Ok(code) => ExitCode::from(code),
+        Err(e @ Error::KeyMissing { .. }) => {
+            eprintln!(
+                "pageseal: {e} (use --key-env VAR, --key-fd N, --key-stdin, --key-file PATH, \
+                 set PAGESEAL_KEY, or run on a terminal to be prompted)"
+            );
+            ExitCode::from(EXIT_KEY)
+        }
         Err(e) => {
             eprintln!("pageseal: {e}");
             ExitCode::from(exit_code(&e))

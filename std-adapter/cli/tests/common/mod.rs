@@ -8,7 +8,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Exit codes documented at the top of `src/bin/pageseal/main.rs`.
+/// Exit codes documented at the top of `std-adapter/cli/src/main.rs`.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_VERIFY: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;

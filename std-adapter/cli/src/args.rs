@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use pageseal::KeySource;
 
+use crate::keys::KeyInput;
+
 /// Seal fixed-size pages with authenticated encryption.
 #[derive(Parser, Debug)]
 #[command(name = "pageseal", version, about, long_about = None)]
@@ -197,28 +199,29 @@ fn pick(
     fd: Option<u32>,
     stdin: bool,
     file: &Option<PathBuf>,
-) -> Option<KeySource> {
-    if let Some(var) = env {
-        Some(KeySource::Env(var.clone()))
+) -> Option<KeyInput> {
+    let source = if let Some(var) = env {
+        KeySource::Env(var.clone())
     } else if let Some(fd) = fd {
-        Some(KeySource::Fd(fd))
+        KeySource::Fd(fd)
     } else if stdin {
-        Some(KeySource::Stdin)
+        KeySource::Stdin
     } else {
-        file.as_ref().map(|p| KeySource::File(p.clone()))
-    }
+        KeySource::File(file.as_ref()?.clone())
+    };
+    Some(KeyInput::Source(source))
 }
 
 impl KeyArgs {
     /// The source the flags name, if any.
-    pub fn source(&self) -> Option<KeySource> {
+    pub fn source(&self) -> Option<KeyInput> {
         pick(&self.key_env, self.key_fd, self.key_stdin, &self.key_file)
     }
 }
 
 impl NewKeyArgs {
     /// The source the flags name, if any.
-    pub fn source(&self) -> Option<KeySource> {
+    pub fn source(&self) -> Option<KeyInput> {
         pick(
             &self.new_key_env,
             self.new_key_fd,

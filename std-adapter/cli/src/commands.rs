@@ -6,12 +6,13 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 use pageseal::core::{KdfParams, Secret, Suite, read_header};
 use pageseal::{
-    CreateOptions, Error, KeySource, OwnedSecret, PageFile, Tuning, default_threads, rotate_file,
-    seal_file, unseal_file, verify_file,
+    CreateOptions, Error, OwnedSecret, PageFile, Tuning, default_threads, rotate_file, seal_file,
+    unseal_file, verify_file,
 };
 use pageseal_dispatch::recommended_suite;
 
 use crate::args::{Command, KdfArgs, KeyArgs, Layout, Threads};
+use crate::keys::KeyInput;
 use crate::{EXIT_VERIFY, bench, report};
 
 type Result<T> = pageseal::Result<T>;
@@ -169,7 +170,7 @@ pub fn run(command: Command) -> Result<u8> {
             kdf.validate().map_err(Error::Invalid)?;
             let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "change"))?;
             let pf = PageFile::open(&file, Some(&secret.as_secret()), true, Tuning::default())?;
-            let source = new_key.source().or_else(|| std::io::stdin().is_terminal().then_some(KeySource::Prompt)).ok_or_else(|| Error::KeySource {
+            let source = new_key.source().or_else(|| std::io::stdin().is_terminal().then_some(KeyInput::Prompt)).ok_or_else(|| Error::KeySource {
                 source_name: "the new key".into(),
                 reason: "no source given (use --new-key-env VAR, --new-key-fd N, --new-key-stdin or --new-key-file PATH)".into(),
             })?;
@@ -290,7 +291,7 @@ fn new_secret(
     }
     let source = key
         .source()
-        .or_else(KeySource::fallback)
+        .or_else(KeyInput::fallback)
         .ok_or_else(|| Error::KeyMissing { path: file.into() })?;
     Ok(Some(source.read(prompt, true)?))
 }
@@ -307,7 +308,7 @@ fn existing_secret(key: &KeyArgs, file: &Path) -> Result<Option<OwnedSecret>> {
         }
     }
     let source = explicit
-        .or_else(KeySource::fallback)
+        .or_else(KeyInput::fallback)
         .ok_or_else(|| Error::KeyMissing { path: file.into() })?;
     Ok(Some(source.read(
         &format!("Key or passphrase for {}: ", file.display()),
