@@ -322,9 +322,9 @@ impl fmt::Display for Error {
                  above this reader's limits ({max_memory_kib} KiB, {max_iterations} passes); \
                  raise the limits only for a file you trust"
             ),
-            Error::KeyslotsFull => f.write_str(
-                "all 4 keyslots are in use: remove one before adding another",
-            ),
+            Error::KeyslotsFull => {
+                f.write_str("all 4 keyslots are in use: remove one before adding another")
+            }
             Error::CipherUnavailable { suite } => {
                 write!(f, "no implementation of {suite} is available here")
             }

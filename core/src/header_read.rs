@@ -153,17 +153,15 @@ impl HeaderRead {
             _ => false,
         };
         match self.other {
-            Some(other) if retry(&other) => {
-                match other.unlock_keys(secret, limits, memory) {
-                    Ok((keys, slot)) => Ok(Opened {
-                        header: other,
-                        keys: Some(keys),
-                        repair: Some(self.copy),
-                        slot: Some(slot),
-                    }),
-                    Err(_) => Err(first),
-                }
-            }
+            Some(other) if retry(&other) => match other.unlock_keys(secret, limits, memory) {
+                Ok((keys, slot)) => Ok(Opened {
+                    header: other,
+                    keys: Some(keys),
+                    repair: Some(self.copy),
+                    slot: Some(slot),
+                }),
+                Err(_) => Err(first),
+            },
             _ => Err(first),
         }
     }

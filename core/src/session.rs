@@ -150,6 +150,11 @@ impl Lease {
     pub fn left(&self) -> u64 {
         self.left
     }
+
+    /// Whether [`take`](Self::take) would give a seal now.
+    pub fn is_usable<F: CipherFactory>(&self, session: &Session<F>) -> bool {
+        self.left > 0 && self.stamp == session.stamp
+    }
 }
 
 /// The right to make one seal, consumed by [`Session::seal`].
@@ -464,7 +469,8 @@ impl<F: CipherFactory> Session<F> {
             return Err(Error::LeaseExhausted);
         }
         let cipher = self.cipher(permit.epoch).ok_or(Error::LeaseExhausted)?;
-        self.format.seal(cipher, permit.epoch, nonces, page_no, page)
+        self.format
+            .seal(cipher, permit.epoch, nonces, page_no, page)
     }
 
     /// Verifies and decrypts page `page_no` in place (see

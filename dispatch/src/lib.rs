@@ -86,6 +86,7 @@ mod chacha;
 mod cipher;
 mod detect;
 mod error;
+mod fork;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod gcm;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
@@ -128,4 +129,5 @@ pub use backend::{Backend, available_backends, backend_for, recommended_suite};
 pub use cipher::Cipher;
 pub use detect::{Cpu, Feature};
 pub use error::Error;
+pub use fork::fork_generation;
 pub use pageseal_core::Portable;

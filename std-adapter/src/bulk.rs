@@ -7,12 +7,12 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use pageseal_core::{HeaderCopy, Secret};
+use pageseal_core::{HeaderCopy, Secret, SlotKdf};
 
 use crate::error::{Error, Result};
 use crate::pagefile::{CreateOptions, PageFile, Tuning};
 use crate::parallel::for_each_page;
-use crate::storage::{self, Replacement};
+use crate::storage::{self, Replacement, Storage};
 
 /// One page that failed verification.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,30 +69,17 @@ pub fn seal_file(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64> {
+    // A pipe or device has no length: sealing it would silently give an
+    // empty file (or block forever on a FIFO), so `open` refuses it.
     let input = storage::open(plain, false)?;
-    let meta = input.metadata().map_err(|e| Error::io("stat", plain, e))?;
-    // A pipe or device reports length 0: sealing it would silently give an
-    // empty file.
-    if !meta.is_file() {
-        return Err(Error::io(
-            "read",
-            plain,
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a regular file (its length is unknown; pipes and devices are not supported)",
-            ),
-        ));
-    }
-    let len = meta.len();
+    let len = Storage::len(&input).map_err(|e| Error::io("stat", plain, e))?;
     refuse_existing(out)?;
     let temp = Replacement::new(out)?;
     let file = temp
         .file()
         .try_clone()
         .map_err(|e| Error::io("open", temp.path(), e))?;
-    let (header, keys) = PageFile::init(temp.path(), &file, options, secret)?;
-    let sealed =
-        PageFile::from_parts(temp.path(), file, true, header, keys, None, Some(0), tuning)?;
+    let sealed = PageFile::create_on(file, temp.path(), options, secret, tuning)?;
     let payload = sealed.payload_len() as u64;
     let pages = len.div_ceil(payload);
     for_each_page(pages, threads, progress, |page, buf| {
@@ -177,7 +164,11 @@ pub fn verify_file(
         file.read_raw(page, buf)?;
         if let Err(e) = file.open_raw(page, buf) {
             let reason = match &e {
-                Error::Page { source, .. } => source.to_string(),
+                Error::Core {
+                    page: Some(_),
+                    source,
+                    ..
+                } => source.to_string(),
                 other => other.to_string(),
             };
             bad.lock()
@@ -211,46 +202,84 @@ pub fn verify_file(
     })
 }
 
-/// Moves every page of `path` to a new key epoch with a fresh data key and
-/// drops the old epochs, by writing a new file and renaming it over the old
-/// one. Keyslots are kept. Every page must verify first. Returns the new
-/// epoch.
+/// What [`rotate_file`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Rotation {
+    /// Pages re-sealed.
+    pub pages: u64,
+    /// The keyslot that now holds the secret given.
+    pub keyslot: usize,
+    /// Keyslots of the old file that were not carried over: their secrets
+    /// were not given, and the old file key they unwrapped is gone. Add
+    /// them again (e.g. a recovery key) with a keyslot change.
+    pub dropped_keyslots: Vec<usize>,
+}
+
+/// Rotates every key of `path`: a new file key, a new data key and a new
+/// file id, with every page re-sealed, in a new file renamed over the old
+/// one. Only `secret`'s keyslot is carried over (rewrapped under the new
+/// file key, with the same KDF parameters); every other keyslot is dropped
+/// and listed, because without its secret it cannot be rewrapped. A secret
+/// that leaked before the rotation then opens nothing written after it,
+/// even with an old copy of the header.
+///
+/// Every page must verify first. A symbolic link is followed (the real
+/// file is rotated and the link kept); a file with other hard links is
+/// refused (replacing it would split the links). The new file keeps the
+/// old one's permission bits, and its owner and group where the process
+/// may set them. The old file is locked against writers for the whole run.
 pub fn rotate_file(
     path: &Path,
     secret: &Secret<'_>,
     tuning: Tuning,
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<u32> {
-    let old = PageFile::open(path, Some(secret), false, tuning)?;
+) -> Result<Rotation> {
+    let real = std::fs::canonicalize(path).map_err(|e| Error::io("open", path, e))?;
+    let file = storage::open(&real, false)?;
+    storage::refuse_hard_links(&file, &real)?;
+    storage::lock(&file, &real)?;
+    let old = PageFile::open_on(file, &real, Some(secret), false, tuning)?;
     check_whole(&old)?;
-    let temp = Replacement::new(path)?;
-    temp.keep_permissions_of(path)?;
+    let header = old.header();
+    let keyslot = old
+        .opened_keyslot()
+        .ok_or(pageseal_core::Error::KeyNotExpected)?;
+    let kdf = match header.keyslots()[keyslot].kdf() {
+        Some(SlotKdf::Argon2id(params)) => params,
+        _ => pageseal_core::KdfParams::DEFAULT,
+    };
+    let dropped_keyslots = (0..pageseal_core::KEYSLOTS)
+        .filter(|&i| i != keyslot && header.keyslots()[i].kdf().is_some())
+        .collect();
+    let temp = Replacement::new(&real)?;
+    temp.keep_owner_and_mode_of(&real)?;
     let file = temp
         .file()
         .try_clone()
         .map_err(|e| Error::io("open", temp.path(), e))?;
-    let (header, keys) = old.snapshot();
-    let new = PageFile::from_parts(
-        temp.path(),
-        file,
-        true,
-        header,
-        keys,
-        None,
-        old.opened_keyslot(),
-        tuning,
-    )?;
-    // The new file has no page yet: if the epoch table is full, adding the
-    // new epoch first drops every older one (none is in use here).
-    let epoch = new.rotate()?;
+    let options = CreateOptions {
+        suite: header.suite(),
+        page_size: header.page_size(),
+        kdf,
+    };
+    let new = PageFile::create_on(file, temp.path(), &options, Some(secret), tuning)?;
+    if keyslot != 0 {
+        new.set_keyslot(keyslot, secret, &kdf)?;
+        new.remove_keyslot(0)?;
+    }
     for_each_page(old.page_count(), threads, progress, |page, buf| {
         buf.resize(old.payload_len(), 0);
         old.read_page(page, buf)?;
         new.seal_and_write(page, buf)
     })?;
-    new.drop_epochs(|e| e != epoch)?;
+    new.set_data_len(header.data_len());
     new.sync()?;
     temp.commit()?;
-    Ok(epoch)
+    Ok(Rotation {
+        pages: old.page_count(),
+        keyslot,
+        dropped_keyslots,
+    })
 }

@@ -20,21 +20,16 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
-    /// The file's header or format is not usable (not a pageseal file,
-    /// unsupported version, wrong key, damaged header...).
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// What `pageseal-core` found.
-        source: CoreError,
-    },
-    /// A page failed to open or seal.
-    Page {
-        /// The file.
-        path: PathBuf,
-        /// The page number.
-        page: u64,
-        /// What `pageseal-core` found.
+    /// What `pageseal-core` found: in a file's header or format (`path`
+    /// set), in one page (`path` and `page` set), or in the arguments or
+    /// settings given (neither set). Every core error reaches the user by
+    /// this one route.
+    Core {
+        /// The file, if the error is about one.
+        path: Option<PathBuf>,
+        /// The page, if the error is about one.
+        page: Option<u64>,
+        /// The error.
         source: CoreError,
     },
     /// The file ends in the middle of a page.
@@ -71,9 +66,14 @@ pub enum Error {
     },
     /// A command-line or API argument that names nothing valid.
     Argument(String),
-    /// Invalid settings (suite, page size, KDF parameters, buffer sizes).
-    Invalid(CoreError),
-    /// The CPU backend layer refused the request.
+    /// Another process (or another handle in this one) has the file open
+    /// for writing.
+    InUse {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The CPU backend layer refused the request (a forced backend this
+    /// CPU lacks, an unknown backend name).
     Dispatch(pageseal_dispatch::Error),
 }
 
@@ -87,10 +87,20 @@ impl Error {
         }
     }
 
-    /// Wraps a format error with the file.
+    /// A core error about the file `path` (its header or format).
     pub fn format(path: impl Into<PathBuf>, source: CoreError) -> Error {
-        Error::Format {
-            path: path.into(),
+        Error::Core {
+            path: Some(path.into()),
+            page: None,
+            source,
+        }
+    }
+
+    /// A core error about page `page` of `path`.
+    pub fn page(path: impl Into<PathBuf>, page: u64, source: CoreError) -> Error {
+        Error::Core {
+            path: Some(path.into()),
+            page: Some(page),
             source,
         }
     }
@@ -98,9 +108,7 @@ impl Error {
     /// The core error behind this one, if any.
     pub fn core(&self) -> Option<&CoreError> {
         match self {
-            Error::Format { source, .. } | Error::Page { source, .. } | Error::Invalid(source) => {
-                Some(source)
-            }
+            Error::Core { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -119,13 +127,17 @@ impl fmt::Display for Error {
                 };
                 write!(f, "{}: cannot {op}: {source}{hint}", path.display())
             }
-            Error::Format { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::Page { path, page, source } => match source {
-                CoreError::PageAuthentication { .. } | CoreError::UnknownEpoch { .. } => {
-                    write!(f, "{}: {source}", path.display())
+            Error::Core { path, page, source } => {
+                if let Some(path) = path {
+                    write!(f, "{}: ", path.display())?;
                 }
-                _ => write!(f, "{}: page {page}: {source}", path.display()),
-            },
+                match (page, source) {
+                    // These name the page themselves.
+                    (_, CoreError::PageAuthentication { .. } | CoreError::UnknownEpoch { .. })
+                    | (None, _) => write!(f, "{source}"),
+                    (Some(page), _) => write!(f, "page {page}: {source}"),
+                }
+            }
             Error::Truncated {
                 path,
                 page,
@@ -151,7 +163,11 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Argument(message) => f.write_str(message),
-            Error::Invalid(source) => write!(f, "{source}"),
+            Error::InUse { path } => write!(
+                f,
+                "{}: in use by another process (it has the file open for writing)",
+                path.display()
+            ),
             Error::Dispatch(source) => write!(f, "{source}"),
         }
     }
@@ -161,18 +177,32 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::Format { source, .. } | Error::Page { source, .. } | Error::Invalid(source) => {
-                Some(source)
-            }
+            Error::Core { source, .. } => Some(source),
             Error::Dispatch(source) => Some(source),
             _ => None,
         }
     }
 }
 
+impl From<CoreError> for Error {
+    /// A core error about no file in particular (arguments, settings).
+    fn from(source: CoreError) -> Error {
+        Error::Core {
+            path: None,
+            page: None,
+            source,
+        }
+    }
+}
+
 impl From<pageseal_dispatch::Error> for Error {
+    /// A cipher error reported through the dispatch layer takes the core
+    /// route like any other.
     fn from(e: pageseal_dispatch::Error) -> Error {
-        Error::Dispatch(e)
+        match e {
+            pageseal_dispatch::Error::Core(source) => source.into(),
+            other => Error::Dispatch(other),
+        }
     }
 }
 

@@ -2,49 +2,34 @@
 //! key. Each rewrites the header only (copy A, flush, copy B, flush) and
 //! touches no page.
 
-use pageseal_core::{KEYSLOTS, KdfParams, Secret};
+use pageseal_core::{KdfParams, Secret};
 
-use crate::error::{Error, Result};
-use crate::pagefile::{PageFile, kdf_memory};
-use crate::random::OsRandom;
+use crate::ciphers::HeapKdf;
+use crate::error::Result;
+use crate::pagefile::PageFile;
+use crate::random::FastRandom;
+use crate::storage::Storage;
 
-impl PageFile {
+impl<S: Storage> PageFile<S> {
     /// Replaces the secret of keyslot `index` with `secret`.
     pub fn set_keyslot(&self, index: usize, secret: &Secret<'_>, kdf: &KdfParams) -> Result<()> {
-        let mut work = kdf_memory(secret, kdf.blocks_needed());
-        self.change_header(|header, keys| {
-            let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
-            header.set_keyslot(index, secret, kdf, keys, &mut OsRandom, &mut work)
-        })
+        self.change(|s| s.set_keyslot(index, secret, kdf, &mut FastRandom, &mut HeapKdf::default()))
     }
 
     /// Replaces the secret that opened this file (the usual "change my
     /// passphrase") with `secret`; returns the keyslot rewritten.
     pub fn rekey(&self, secret: &Secret<'_>, kdf: &KdfParams) -> Result<usize> {
-        let index = self
-            .opened_keyslot()
-            .ok_or(Error::Invalid(pageseal_core::Error::KeyNotExpected))?;
-        self.set_keyslot(index, secret, kdf)?;
-        Ok(index)
+        self.change(|s| s.rekey(secret, kdf, &mut FastRandom, &mut HeapKdf::default()))
     }
 
     /// Adds `secret` (e.g. a recovery key) in the first empty keyslot and
-    /// returns its index.
+    /// returns its index (`KeyslotsFull` when all four are in use).
     pub fn add_keyslot(&self, secret: &Secret<'_>, kdf: &KdfParams) -> Result<usize> {
-        let index = self
-            .header()
-            .keyslots()
-            .iter()
-            .position(|s| s.kdf().is_none())
-            .ok_or(Error::Invalid(pageseal_core::Error::NoSuchKeyslot {
-                index: KEYSLOTS,
-            }))?;
-        self.set_keyslot(index, secret, kdf)?;
-        Ok(index)
+        self.change(|s| s.add_keyslot(secret, kdf, &mut FastRandom, &mut HeapKdf::default()))
     }
 
     /// Empties keyslot `index` (the last filled keyslot cannot be removed).
     pub fn remove_keyslot(&self, index: usize) -> Result<()> {
-        self.change_header(|header, _| header.clear_keyslot(index))
+        self.change(|s| s.remove_keyslot(index))
     }
 }

@@ -41,9 +41,11 @@
 pub use pageseal_core as core;
 
 mod bulk;
+mod ciphers;
 mod error;
 mod keyslots;
 mod keysource;
+mod memstore;
 mod pagefile;
 mod parallel;
 mod random;
@@ -51,9 +53,12 @@ mod rotation;
 mod storage;
 
 pub use bulk::{BadPage, VerifyReport, rotate_file, seal_file, unseal_file, verify_file};
+pub use ciphers::{Ciphers, HeapKdf};
 pub use error::{Error, Result};
 pub use keysource::{DEFAULT_KEY_ENV, KeySource, MAX_KEY_INPUT, OwnedSecret, strip_newline};
+pub use memstore::{MemStorage, Survivor};
 pub use pagefile::{CreateOptions, PageFile, Tuning};
 pub use parallel::default_threads;
-pub use random::{OsRandom, fill_random, random_file_id};
+pub use random::{FastRandom, OsRandom, fill_random, random_file_id};
 pub use rotation::Migration;
+pub use storage::Storage;

@@ -1,4 +1,6 @@
-//! Encrypted (or checksum-only) page files on disk.
+//! Encrypted (or checksum-only) page files over a [`Storage`]: the key
+//! session of `pageseal-core` driven with real I/O, random nonces and
+//! locks.
 //!
 //! # Concurrency contract
 //!
@@ -8,29 +10,33 @@
 //! observe a half-written page, which then fails to authenticate; callers
 //! that need that case serialise it themselves, as storage engines do.
 //! Page writes, [`PageFile::migrate`] and header changes coordinate among
-//! themselves (per-page locks and a header lock), so a migration may run
+//! themselves (per-page locks and the session lock), so a migration may run
 //! while other threads use the file.
+//!
+//! A file opened for writing holds the writers' lock of its storage (an
+//! exclusive `flock` for files) until it is dropped: a second writer, in
+//! this process or another, gets [`Error::InUse`].
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use pageseal_core::{
-    EpochCipher, FileKeys, FileKind, HEADER_AREA_LEN, Header, HeaderCopy, KdfBlock, KdfParams,
-    PageFormat, Secret, Suite, data_offset, read_header,
+    Error as CoreError, FileKind, Grant, HEADER_AREA_LEN, Header, HeaderCopy, KdfLimits, KdfParams,
+    Lease, PageFormat, Permit, Secret, Session, Suite, data_offset,
 };
-use pageseal_dispatch::{Backend, Cipher};
+use pageseal_dispatch::Backend;
 
+use crate::ciphers::{Ciphers, HeapKdf};
 use crate::error::{Error, Result};
-use crate::random::{OsRandom, random_file_id};
-use crate::storage;
+use crate::random::{FastRandom, random_file_id};
+use crate::storage::{self, Storage};
 
-/// Seals reserved in the header at a time: the persisted count runs ahead of
-/// the real one, so a crash can only over-count seals, never under-count.
-const SEAL_LEASE: u64 = 1 << 16;
 /// Page locks (a page uses lock `page % PAGE_LOCKS`).
 const PAGE_LOCKS: usize = 64;
+/// Seals taken from the session at a time.
+const LEASE_BATCH: u64 = 1024;
 
 /// How to create a file.
 #[derive(Clone, Debug)]
@@ -52,33 +58,29 @@ pub struct Tuning {
     /// instead of the suite's safe limit (FORMAT.md). Lower only, for
     /// tests or extra caution.
     pub seal_limit: Option<u64>,
+    /// The most one key derivation may cost when opening
+    /// ([`KdfLimits::DEFAULT`]: 1 GiB, 16 passes). Raise it only for
+    /// files made with higher costs that you trust.
+    pub kdf_limits: KdfLimits,
 }
 
-pub(crate) struct KeyState {
-    pub(crate) header: Header,
-    keys: Option<FileKeys>,
-    pub(crate) ciphers: Vec<EpochCipher<Cipher>>,
-    /// Seals the header has reserved for the current epoch.
-    reserved: u64,
-}
+pub(crate) type FileSession = Session<Ciphers>;
 
 /// An open page file. See the module documentation for concurrency.
-pub struct PageFile {
-    pub(crate) path: PathBuf,
-    pub(crate) file: File,
+pub struct PageFile<S: Storage = File> {
+    path: PathBuf,
+    storage: S,
     writable: bool,
-    pub(crate) format: PageFormat,
-    tuning: Tuning,
-    pub(crate) state: RwLock<KeyState>,
+    format: PageFormat,
+    session: RwLock<FileSession>,
+    lease: Mutex<Lease>,
     pages: AtomicU64,
     tail: u64,
-    used: AtomicU64,
-    pub(crate) page_locks: [Mutex<()>; PAGE_LOCKS],
+    page_locks: [Mutex<()>; PAGE_LOCKS],
     repaired: Option<HeaderCopy>,
-    slot: Option<usize>,
 }
 
-impl PageFile {
+impl PageFile<File> {
     /// Creates a new, empty file at `path` (which must not exist). `secret`
     /// fills keyslot 0; it must be `None` for checksum-only files.
     pub fn create(
@@ -93,50 +95,18 @@ impl PageFile {
             .create_new(true)
             .open(path)
             .map_err(|e| Error::io("create", path, e))?;
-        let made = Self::init(path, &file, options, secret).and_then(|(header, keys)| {
-            Self::from_parts(path, file, true, header, keys, None, Some(0), tuning)
-        });
+        let made = PageFile::create_on(file, path, options, secret, tuning);
         if made.is_err() {
             let _ = std::fs::remove_file(path);
         }
         made
     }
 
-    /// Writes a fresh header into `file` (the header area, flushed).
-    pub(crate) fn init(
-        path: &Path,
-        file: &File,
-        options: &CreateOptions,
-        secret: Option<&Secret<'_>>,
-    ) -> Result<(Header, Option<FileKeys>)> {
-        let file_id = random_file_id().map_err(Error::Invalid)?;
-        let (mut header, keys) = match (options.suite.is_keyed(), secret) {
-            (false, None) => (
-                Header::new_checksum_only(options.page_size, file_id).map_err(Error::Invalid)?,
-                None,
-            ),
-            (false, Some(_)) => return Err(Error::Invalid(pageseal_core::Error::KeyNotExpected)),
-            (true, None) => return Err(Error::KeyMissing { path: path.into() }),
-            (true, Some(secret)) => {
-                let (mut header, keys) =
-                    Header::new_encrypted(options.suite, options.page_size, file_id, &mut OsRandom)
-                        .map_err(Error::Invalid)?;
-                let mut work = kdf_memory(secret, options.kdf.blocks_needed());
-                header
-                    .set_keyslot(0, secret, &options.kdf, &keys, &mut OsRandom, &mut work)
-                    .map_err(Error::Invalid)?;
-                (header, Some(keys))
-            }
-        };
-        let area = vec![0u8; data_offset(options.page_size) as usize];
-        storage::write_at(file, path, 0, &area)?;
-        write_header(file, path, &mut header, keys.as_ref())?;
-        Ok((header, keys))
-    }
-
-    /// Opens an existing file; `secret` must be given for encrypted files
-    /// and not for checksum-only ones. A damaged header copy is rewritten
-    /// from the good one when `writable` (see [`PageFile::repaired`]).
+    /// Opens an existing file. `secret` must be given for encrypted files
+    /// and not for checksum-only ones (`None` says "I expect a
+    /// checksum-only file"). Opened `writable`, it takes the writers' lock
+    /// and rewrites a damaged header copy from the good one (see
+    /// [`PageFile::repaired`]).
     pub fn open(
         path: &Path,
         secret: Option<&Secret<'_>>,
@@ -144,85 +114,117 @@ impl PageFile {
         tuning: Tuning,
     ) -> Result<PageFile> {
         let file = storage::open(path, writable)?;
-        let mut area = vec![0u8; HEADER_AREA_LEN];
-        let got = storage::read_up_to(&file, path, 0, &mut area)?;
-        area.truncate(got);
-        let read = read_header(&area).map_err(|e| Error::format(path, e))?;
-        if read.header.kind() == FileKind::Encrypted && secret.is_none() {
-            return Err(Error::KeyMissing { path: path.into() });
-        }
-        let mut work = match secret {
-            Some(s) => kdf_memory(s, read.header.kdf_blocks_needed()),
-            None => Vec::new(),
-        };
-        let opened = read
-            .unlock(secret, &mut work)
-            .map_err(|e| Error::format(path, e))?;
-        let (header, keys) = (opened.header, opened.keys);
-        if let (Some(copy), true) = (opened.repair, writable) {
-            let bytes = header
-                .encode(keys.as_ref())
-                .map_err(|e| Error::format(path, e))?;
-            storage::write_at(&file, path, copy.offset(), &bytes)?;
-            storage::flush(&file, path)?;
-        }
-        Self::from_parts(
-            path,
-            file,
-            writable,
-            header,
-            keys,
-            opened.repair,
-            opened.slot,
-            tuning,
+        PageFile::open_on(file, path, secret, writable, tuning)
+    }
+}
+
+impl<S: Storage> PageFile<S> {
+    /// Creates a new file on empty `storage` (named `path` in errors).
+    pub fn create_on(
+        storage: S,
+        path: &Path,
+        options: &CreateOptions,
+        secret: Option<&Secret<'_>>,
+        tuning: Tuning,
+    ) -> Result<PageFile<S>> {
+        storage::lock(&storage, path)?;
+        check_backend(tuning.backend, options.suite)?;
+        let file_id = random_file_id()?;
+        let session = Session::create(
+            Ciphers::new(tuning.backend),
+            options.suite,
+            options.page_size,
+            file_id,
+            secret.map(|s| (s, &options.kdf)),
+            &mut FastRandom,
+            &mut HeapKdf::default(),
         )
+        .map_err(|e| match e {
+            CoreError::KeyRequired => Error::KeyMissing { path: path.into() },
+            e => Error::from(e),
+        })?;
+        let area = vec![0u8; data_offset(options.page_size) as usize];
+        storage::write_at(&storage, path, 0, &area)?;
+        let file = PageFile::from_session(storage, path, true, session, tuning)?;
+        file.persist(&mut file.write_session())?;
+        Ok(file)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn from_parts(
+    /// Opens an existing file on `storage` (named `path` in errors); see
+    /// [`PageFile::open`].
+    pub fn open_on(
+        storage: S,
         path: &Path,
-        file: File,
+        secret: Option<&Secret<'_>>,
         writable: bool,
-        header: Header,
-        keys: Option<FileKeys>,
-        repaired: Option<HeaderCopy>,
-        slot: Option<usize>,
         tuning: Tuning,
-    ) -> Result<PageFile> {
-        let format = PageFormat::new(header.suite(), header.page_size(), *header.file_id())
+    ) -> Result<PageFile<S>> {
+        if writable {
+            storage::lock(&storage, path)?;
+        }
+        let mut area = vec![0u8; HEADER_AREA_LEN];
+        let got = storage::read_up_to(&storage, path, 0, &mut area)?;
+        area.truncate(got);
+        if let Ok(read) = pageseal_core::read_header(&area) {
+            check_backend(tuning.backend, read.header.suite())?;
+        }
+        let session = Session::unlock(
+            Ciphers::new(tuning.backend),
+            &area,
+            secret,
+            &tuning.kdf_limits,
+            &mut HeapKdf::default(),
+        )
+        .map_err(|e| match e {
+            CoreError::KeyRequired => Error::KeyMissing { path: path.into() },
+            e => Error::format(path, e),
+        })?;
+        let repair = session
+            .repair_update()
             .map_err(|e| Error::format(path, e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| Error::io("stat", path, e))?
-            .len();
+        let file = PageFile::from_session(storage, path, writable, session, tuning)?;
+        if let (Some((copy, bytes)), true) = (repair, writable) {
+            storage::write_at(&file.storage, path, copy.offset(), &bytes)?;
+            storage::flush(&file.storage, path)?;
+        }
+        Ok(file)
+    }
+
+    fn from_session(
+        storage: S,
+        path: &Path,
+        writable: bool,
+        mut session: FileSession,
+        tuning: Tuning,
+    ) -> Result<PageFile<S>> {
+        if let Some(limit) = tuning.seal_limit {
+            session.set_seal_limit(limit);
+        }
+        let format = *session.format();
+        let len = storage.len().map_err(|e| Error::io("stat", path, e))?;
         let body = len.saturating_sub(data_offset(format.page_size()));
         let page_size = format.page_size() as u64;
-        let used = header.seals(header.current_epoch());
-        let ciphers = build_ciphers(&header, keys.as_ref(), tuning.backend)?;
         Ok(PageFile {
             path: path.to_path_buf(),
-            file,
+            storage,
             writable,
             format,
-            tuning,
-            state: RwLock::new(KeyState {
-                reserved: used,
-                header,
-                keys,
-                ciphers,
-            }),
+            repaired: session.repair(),
+            session: RwLock::new(session),
+            lease: Mutex::new(Lease::EMPTY),
             pages: AtomicU64::new(body / page_size),
             tail: body % page_size,
-            used: AtomicU64::new(used),
             page_locks: std::array::from_fn(|_| Mutex::new(())),
-            repaired,
-            slot,
         })
     }
 
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+    /// The storage the file lives on.
+    pub fn storage(&self) -> &S {
+        &self.storage
     }
     /// The page suite.
     pub fn suite(&self) -> Suite {
@@ -252,25 +254,37 @@ impl PageFile {
     }
     /// The keyslot the secret opened.
     pub fn opened_keyslot(&self) -> Option<usize> {
-        self.slot
+        self.read_session().opened_keyslot()
     }
-    /// The header and keys, for building a copy of this file.
-    pub(crate) fn snapshot(&self) -> (Header, Option<FileKeys>) {
-        let st = self.read_state();
-        (st.header.clone(), st.keys.clone())
-    }
-
     /// A copy of the header in use.
     pub fn header(&self) -> Header {
-        self.read_state().header.clone()
+        self.read_session().header().clone()
+    }
+    /// Encrypted or checksum-only.
+    pub fn kind(&self) -> FileKind {
+        self.read_session().kind()
     }
     /// The backend sealing this file's pages.
     pub fn backend(&self) -> Backend {
-        self.read_state().ciphers[0].cipher.backend()
+        self.read_session()
+            .current_cipher()
+            .map_or(Backend::Portable, |c| c.backend())
+    }
+    /// The epoch new pages are sealed under.
+    pub fn current_epoch(&self) -> u32 {
+        self.read_session().current_epoch()
     }
 
-    pub(crate) fn read_state(&self) -> RwLockReadGuard<'_, KeyState> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn read_session(&self) -> RwLockReadGuard<'_, FileSession> {
+        self.session.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn write_session(&self) -> RwLockWriteGuard<'_, FileSession> {
+        self.session.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lease(&self) -> MutexGuard<'_, Lease> {
+        self.lease.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn page_offset(&self, page: u64) -> u64 {
@@ -333,13 +347,15 @@ impl PageFile {
         Ok(page)
     }
 
-    /// Flushes page data and the header (seal counters, data length) to
-    /// stable storage.
+    /// Flushes page data and, when it changed, the header (seal counters,
+    /// data length) to stable storage.
     pub fn sync(&self) -> Result<()> {
-        storage::flush(&self.file, &self.path)?;
+        storage::flush(&self.storage, &self.path)?;
         if self.writable {
-            let mut st = self.state.write().unwrap_or_else(|p| p.into_inner());
-            self.persist(&mut st)?;
+            let mut session = self.write_session();
+            if session.must_persist() {
+                self.persist(&mut session)?;
+            }
         }
         Ok(())
     }
@@ -352,14 +368,10 @@ impl PageFile {
     /// Records the logical data length in the header (written on the next
     /// sync or header change).
     pub fn set_data_len(&self, len: u64) {
-        self.state
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .header
-            .set_data_len(len);
+        self.write_session().set_data_len(len);
     }
 
-    pub(crate) fn lock_page(&self, page: u64) -> std::sync::MutexGuard<'_, ()> {
+    pub(crate) fn lock_page(&self, page: u64) -> MutexGuard<'_, ()> {
         self.page_locks[(page % PAGE_LOCKS as u64) as usize]
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -369,10 +381,11 @@ impl PageFile {
         if len == self.payload_len() {
             Ok(())
         } else {
-            Err(Error::Invalid(pageseal_core::Error::InvalidPageLength {
+            Err(CoreError::InvalidPageLength {
                 expected: self.payload_len(),
                 actual: len,
-            }))
+            }
+            .into())
         }
     }
 
@@ -394,19 +407,14 @@ impl PageFile {
                 pages,
             });
         }
-        storage::read_at(&self.file, &self.path, self.page_offset(page), buf)
+        storage::read_at(&self.storage, &self.path, self.page_offset(page), buf)
     }
 
     /// Opens a sealed page in place.
     pub(crate) fn open_raw(&self, page: u64, buf: &mut [u8]) -> Result<()> {
-        let st = self.read_state();
-        self.format
-            .open(st.ciphers.as_slice(), page, buf)
-            .map_err(|source| Error::Page {
-                path: self.path.clone(),
-                page,
-                source,
-            })
+        self.read_session()
+            .open(page, buf)
+            .map_err(|e| Error::page(&self.path, page, e))
     }
 
     /// Seals `payload` as `page` under the current epoch and writes it.
@@ -420,216 +428,129 @@ impl PageFile {
             ));
         }
         if payload.len() > self.payload_len() {
-            return Err(Error::Invalid(pageseal_core::Error::InvalidPageLength {
+            return Err(CoreError::InvalidPageLength {
                 expected: self.payload_len(),
                 actual: payload.len(),
-            }));
+            }
+            .into());
         }
         let mut buf = vec![0u8; self.page_size()];
         buf[..payload.len()].copy_from_slice(payload);
-        let st = self.reserve_seal()?;
-        let epoch = st.header.current_epoch();
-        let cipher = st
-            .ciphers
-            .iter()
-            .find(|c| c.epoch == epoch)
-            .map(|c| &c.cipher);
-        let sealed = match cipher {
-            Some(cipher) => self
-                .format
-                .seal(cipher, epoch, &mut OsRandom, page, &mut buf),
-            None => Err(pageseal_core::Error::UnknownEpoch { page, epoch }),
-        };
-        sealed.map_err(|source| Error::Page {
-            path: self.path.clone(),
-            page,
-            source,
-        })?;
-        // Written while the state is still read-locked, so that a header
+        let (session, permit) = self.permit()?;
+        session
+            .seal(permit, &mut FastRandom, page, &mut buf)
+            .map_err(|e| Error::page(&self.path, page, e))?;
+        // Written while the session is still read-locked, so that a header
         // change (which takes the write lock) never sees a page sealed under
         // an epoch but not yet on disk.
-        let written = storage::write_at(&self.file, &self.path, self.page_offset(page), &buf);
-        drop(st);
-        written
+        storage::write_at(&self.storage, &self.path, self.page_offset(page), &buf)
     }
 
-    /// Counts one seal under the current epoch and returns the state to seal
-    /// with. Extends the header's lease of seals, or rotates to a new epoch
-    /// before the suite's safe limit, when needed.
-    fn reserve_seal(&self) -> Result<RwLockReadGuard<'_, KeyState>> {
+    /// The right to one seal, with the session read-locked to seal under.
+    /// Takes a new lease from the session when the shared one is used up,
+    /// persisting the header first when the session says so.
+    fn permit(&self) -> Result<(RwLockReadGuard<'_, FileSession>, Permit)> {
         loop {
-            let st = self.read_state();
-            let mut n = self.used.load(Ordering::SeqCst);
-            while n < st.reserved {
-                match self
-                    .used
-                    .compare_exchange(n, n + 1, Ordering::SeqCst, Ordering::SeqCst)
-                {
-                    Ok(_) => return Ok(st),
-                    Err(now) => n = now,
-                }
+            let session = self.read_session();
+            if let Some(permit) = self.lease().take(&session) {
+                return Ok((session, permit));
             }
-            drop(st);
-            let mut st = self.state.write().unwrap_or_else(|p| p.into_inner());
-            if self.used.load(Ordering::SeqCst) < st.reserved {
+            drop(session);
+            let mut session = self.write_session();
+            let mut lease = self.lease();
+            if lease.is_usable(&session) {
                 continue;
             }
-            let limit = self.seal_limit();
-            if st.reserved >= limit {
-                self.add_epoch(&mut st)?;
-            } else {
-                st.reserved = st.reserved.saturating_add(SEAL_LEASE).min(limit);
-                self.persist(&mut st)?;
+            match session.lease(LEASE_BATCH, &mut FastRandom) {
+                Ok(Grant::Ready(new)) => *lease = new,
+                Ok(Grant::Persist) => self.persist(&mut session)?,
+                Err(CoreError::NoFreeEpoch) => {
+                    if self.drop_unused_epochs(&mut session)? == 0 {
+                        return Err(Error::format(&self.path, CoreError::NoFreeEpoch));
+                    }
+                }
+                Err(e) => return Err(Error::format(&self.path, e)),
             }
         }
-    }
-
-    fn seal_limit(&self) -> u64 {
-        let suite_limit = self.suite().seal_limit();
-        self.tuning
-            .seal_limit
-            .map_or(suite_limit, |l| l.min(suite_limit))
-    }
-
-    /// Adds a key epoch and makes it current; the header is written. When
-    /// the epoch table is full, epochs that no page uses any more are
-    /// dropped first.
-    pub(crate) fn add_epoch(&self, st: &mut KeyState) -> Result<u32> {
-        if st.header.epochs().count() == pageseal_core::MAX_EPOCHS {
-            self.drop_unused_epochs(st)?;
-        }
-        let keys = st
-            .keys
-            .as_mut()
-            .ok_or(Error::Invalid(pageseal_core::Error::KeyNotExpected))?;
-        let epoch = st
-            .header
-            .add_epoch(keys, &mut OsRandom)
-            .map_err(|e| Error::format(&self.path, e))?;
-        st.ciphers = build_ciphers(&st.header, st.keys.as_ref(), self.tuning.backend)?;
-        self.used.store(0, Ordering::SeqCst);
-        st.reserved = SEAL_LEASE.min(self.seal_limit());
-        self.persist(st)?;
-        Ok(epoch)
     }
 
     /// Reads the epoch of every page and drops the epochs (other than the
-    /// current one) that none uses. The caller holds the state write lock,
-    /// so no page is between sealing and writing.
-    fn drop_unused_epochs(&self, st: &mut KeyState) -> Result<()> {
+    /// current one) that none uses; returns how many were dropped. The
+    /// caller holds the session write lock, so no page is between sealing
+    /// and writing.
+    pub(crate) fn drop_unused_epochs(&self, session: &mut FileSession) -> Result<usize> {
         let mut used = std::collections::BTreeSet::new();
-        let at = self.payload_len() as u64;
+        let mut buf = vec![0u8; self.page_size()];
         for page in 0..self.page_count() {
-            let mut epoch = [0u8; pageseal_core::EPOCH_LEN];
-            let got = storage::read_up_to(
-                &self.file,
-                &self.path,
-                self.page_offset(page) + at,
-                &mut epoch,
-            )?;
-            if got == epoch.len() {
-                used.insert(u32::from_le_bytes(epoch));
+            // A page being appended is counted but not yet on disk: it will
+            // be sealed under the current epoch, so it uses no other.
+            let got =
+                storage::read_up_to(&self.storage, &self.path, self.page_offset(page), &mut buf)?;
+            if got < buf.len() {
+                continue;
             }
+            used.insert(
+                session
+                    .page_epoch(&buf)
+                    .map_err(|e| Error::page(&self.path, page, e))?,
+            );
         }
-        let current = st.header.current_epoch();
-        let unused: Vec<u32> = st
-            .header
+        let current = session.current_epoch();
+        let unused: Vec<u32> = session
+            .header()
             .epochs()
             .map(|(e, _)| e)
             .filter(|e| *e != current && !used.contains(e))
             .collect();
-        let keys = st
-            .keys
-            .as_mut()
-            .ok_or(Error::Invalid(pageseal_core::Error::KeyNotExpected))?;
-        for epoch in unused {
-            st.header
-                .drop_epoch(epoch, keys)
+        for &epoch in &unused {
+            session
+                .drop_epoch(epoch)
                 .map_err(|e| Error::format(&self.path, e))?;
         }
-        st.ciphers = build_ciphers(&st.header, st.keys.as_ref(), self.tuning.backend)?;
+        Ok(unused.len())
+    }
+
+    /// Writes the session's header: copy A, flush, copy B, flush — so a
+    /// crash leaves one valid copy, old or new.
+    pub(crate) fn persist(&self, session: &mut FileSession) -> Result<()> {
+        let update = session
+            .header_update()
+            .map_err(|e| Error::format(&self.path, e))?;
+        for copy in [HeaderCopy::A, HeaderCopy::B] {
+            storage::write_at(&self.storage, &self.path, copy.offset(), update.bytes())?;
+            storage::flush(&self.storage, &self.path)?;
+        }
+        session.persisted(&update);
         Ok(())
     }
 
-    /// Writes the header with the current seal reservation.
-    pub(crate) fn persist(&self, st: &mut KeyState) -> Result<()> {
-        if st.header.kind() == FileKind::Encrypted {
-            let epoch = st.header.current_epoch();
-            st.header
-                .set_seals(epoch, st.reserved)
-                .map_err(|e| Error::format(&self.path, e))?;
-        }
-        write_header(&self.file, &self.path, &mut st.header, st.keys.as_ref())
-    }
-
-    /// Runs `change` on the header and keys under the header lock, then
-    /// writes the header (both copies, one after the other).
-    pub(crate) fn change_header<T>(
+    /// Runs `change` on the session under its write lock, then persists
+    /// the header.
+    pub(crate) fn change<T>(
         &self,
-        change: impl FnOnce(
-            &mut Header,
-            Option<&mut FileKeys>,
-        ) -> std::result::Result<T, pageseal_core::Error>,
+        change: impl FnOnce(&mut FileSession) -> std::result::Result<T, CoreError>,
     ) -> Result<T> {
-        let mut st = self.state.write().unwrap_or_else(|p| p.into_inner());
-        let st = &mut *st;
-        let out =
-            change(&mut st.header, st.keys.as_mut()).map_err(|e| Error::format(&self.path, e))?;
-        st.ciphers = build_ciphers(&st.header, st.keys.as_ref(), self.tuning.backend)?;
-        self.persist(st)?;
+        if !self.writable {
+            return Err(Error::io(
+                "write",
+                &self.path,
+                std::io::ErrorKind::PermissionDenied.into(),
+            ));
+        }
+        let mut session = self.write_session();
+        let out = change(&mut session).map_err(|e| Error::format(&self.path, e))?;
+        self.persist(&mut session)?;
         Ok(out)
     }
 }
 
-/// Argon2 memory for `secret`: none for raw keys.
-pub(crate) fn kdf_memory(secret: &Secret<'_>, blocks: usize) -> Vec<KdfBlock> {
-    match secret {
-        Secret::RawKey(_) => Vec::new(),
-        Secret::Passphrase(_) => vec![KdfBlock::default(); blocks],
+/// Fails when a forced backend cannot run `suite` on this CPU, with the
+/// dispatch layer's own words.
+fn check_backend(backend: Option<Backend>, suite: Suite) -> Result<()> {
+    match backend {
+        Some(backend) if !backend.is_available(suite) => {
+            Err(pageseal_dispatch::Error::Unsupported { backend, suite }.into())
+        }
+        _ => Ok(()),
     }
-}
-
-/// Keyed ciphers for every live epoch (the checksum cipher, as epoch 0, for
-/// checksum-only files).
-fn build_ciphers(
-    header: &Header,
-    keys: Option<&FileKeys>,
-    backend: Option<Backend>,
-) -> Result<Vec<EpochCipher<Cipher>>> {
-    let make = |key: &[u8]| match backend {
-        Some(b) => Cipher::with_backend(header.suite(), key, b),
-        None => Cipher::new(header.suite(), key),
-    };
-    match keys {
-        None => Ok(vec![EpochCipher {
-            epoch: 0,
-            cipher: make(&[])?,
-        }]),
-        Some(keys) => keys
-            .epochs()
-            .map(|(epoch, key)| {
-                Ok(EpochCipher {
-                    epoch,
-                    cipher: make(key.as_bytes())?,
-                })
-            })
-            .collect(),
-    }
-}
-
-/// Writes both header copies with a new generation: copy A, flush, copy B,
-/// flush — so a crash leaves one valid copy, old or new.
-pub(crate) fn write_header(
-    file: &File,
-    path: &Path,
-    header: &mut Header,
-    keys: Option<&FileKeys>,
-) -> Result<()> {
-    header.set_generation(header.generation() + 1);
-    let bytes = header.encode(keys).map_err(|e| Error::format(path, e))?;
-    for copy in [HeaderCopy::A, HeaderCopy::B] {
-        storage::write_at(file, path, copy.offset(), &bytes)?;
-        storage::flush(file, path)?;
-    }
-    Ok(())
 }

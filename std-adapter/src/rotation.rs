@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{Error, Result};
 use crate::pagefile::PageFile;
 use crate::parallel::for_each_page;
+use crate::random::FastRandom;
+use crate::storage::Storage;
 
 /// What a migration did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,35 +25,41 @@ pub struct Migration {
     pub dropped: Vec<u32>,
 }
 
-impl PageFile {
+impl<S: Storage> PageFile<S> {
     /// Adds a key epoch with a fresh random data key; new writes use it,
-    /// pages under older epochs stay readable. Returns the new epoch.
+    /// pages under older epochs stay readable. Returns the new epoch. When
+    /// the epoch table is full, epochs no page uses are dropped first.
     pub fn rotate(&self) -> Result<u32> {
-        let mut st = self.state.write().unwrap_or_else(|p| p.into_inner());
-        self.add_epoch(&mut st)
+        let mut session = self.write_session();
+        let epoch = match session.rotate(&mut FastRandom) {
+            Err(pageseal_core::Error::NoFreeEpoch)
+                if self.drop_unused_epochs(&mut session)? > 0 =>
+            {
+                session.rotate(&mut FastRandom)
+            }
+            other => other,
+        }
+        .map_err(|e| Error::format(self.path(), e))?;
+        self.persist(&mut session)?;
+        Ok(epoch)
     }
 
     /// Drops every epoch (but the current one) for which `stale` is true;
     /// returns the epochs dropped. The header is written.
     pub(crate) fn drop_epochs(&self, stale: impl Fn(u32) -> bool) -> Result<Vec<u32>> {
-        self.change_header(|header, keys| {
-            let keys = keys.ok_or(pageseal_core::Error::KeyNotExpected)?;
-            let current = header.current_epoch();
-            let old: Vec<u32> = header
+        self.change(|session| {
+            let current = session.current_epoch();
+            let old: Vec<u32> = session
+                .header()
                 .epochs()
                 .map(|(e, _)| e)
                 .filter(|&e| e != current && stale(e))
                 .collect();
             for &epoch in &old {
-                header.drop_epoch(epoch, keys)?;
+                session.drop_epoch(epoch)?;
             }
             Ok(old)
         })
-    }
-
-    /// The epoch new pages are sealed under.
-    pub fn current_epoch(&self) -> u32 {
-        self.read_state().header.current_epoch()
     }
 
     /// Re-seals every page that is not under the current epoch, using
@@ -68,18 +76,19 @@ impl PageFile {
                 buf.resize(self.page_size(), 0);
                 let _guard = self.lock_page(page);
                 self.read_raw(page, buf)?;
-                let epoch = self.format.epoch(buf).map_err(|source| Error::Page {
-                    path: self.path.clone(),
-                    page,
-                    source,
-                })?;
+                let epoch = self
+                    .read_session()
+                    .page_epoch(buf)
+                    .map_err(|e| Error::page(self.path(), page, e))?;
                 if epoch == self.current_epoch() {
                     return Ok(());
                 }
                 self.open_raw(page, buf)?;
-                let payload = buf[..self.payload_len()].to_vec();
-                zeroize::Zeroize::zeroize(&mut buf[..]);
-                self.seal_and_write(page, &payload)?;
+                // Re-sealed from the scratch buffer itself: no second copy
+                // of the plaintext is made, and the scratch is wiped by the
+                // worker when it ends.
+                buf.truncate(self.payload_len());
+                self.seal_and_write(page, buf)?;
                 resealed.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             },

@@ -104,15 +104,21 @@ pub enum Command {
         /// A suite, or `all`.
         #[arg(long, default_value = "all")]
         cipher: String,
-        /// Page size in bytes.
-        #[arg(long, default_value_t = 4096)]
-        page_size: usize,
+        /// Page sizes in bytes, comma-separated, or `all` (512 to 65536).
+        #[arg(long, default_value = "4096")]
+        page_size: String,
         /// `auto`, `portable`, `all`, or a backend name.
         #[arg(long, default_value = "auto")]
         backend: String,
-        /// Seconds to measure each case.
-        #[arg(long, default_value_t = 0.3)]
+        /// Seconds to measure each case (all rounds together).
+        #[arg(long, default_value_t = 0.6)]
         seconds: f64,
+        /// Rounds per figure (the median is reported, with the spread).
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        /// Threads sealing at once, each with its own key session (1 to 256).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
         /// Print JSON.
         #[arg(long)]
         json: bool,

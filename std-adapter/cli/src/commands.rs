@@ -77,7 +77,7 @@ pub fn run(command: Command) -> Result<u8> {
                 .map_err(|e| Error::io("read", &plain, e))?
                 .len();
             let payload = pageseal::core::payload_len(options.suite, options.page_size)
-                .map_err(Error::Invalid)? as u64;
+                .map_err(Error::from)? as u64;
             let pages = with_progress(len.div_ceil(payload), "sealing", |progress| {
                 let secret = borrow(&secret);
                 seal_file(
@@ -167,7 +167,7 @@ pub fn run(command: Command) -> Result<u8> {
             }
             // Bad --kdf-* values are a usage error, not a fault of the file.
             let kdf = kdf_params(&kdf);
-            kdf.validate().map_err(Error::Invalid)?;
+            kdf.validate().map_err(Error::from)?;
             let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "change"))?;
             let pf = PageFile::open(&file, Some(&secret.as_secret()), true, Tuning::default())?;
             let source = new_key.source().or_else(|| std::io::stdin().is_terminal().then_some(KeyInput::Prompt)).ok_or_else(|| Error::KeySource {
@@ -187,7 +187,7 @@ pub fn run(command: Command) -> Result<u8> {
         }
         Command::Rotate { file, key, threads } => {
             let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "rotate"))?;
-            let epoch = with_progress(page_count(&file), "rotating", |progress| {
+            let rotation = with_progress(page_count(&file), "rotating", |progress| {
                 rotate_file(
                     &file,
                     &secret.as_secret(),
@@ -197,9 +197,22 @@ pub fn run(command: Command) -> Result<u8> {
                 )
             })?;
             say!(
-                "rotated {}: every page is now sealed under key epoch {epoch}; older data keys are gone",
-                file.display()
+                "rotated {}: new file key and data key, {} pages re-sealed; keyslot {} opens with the key given",
+                file.display(),
+                rotation.pages,
+                rotation.keyslot
             );
+            if !rotation.dropped_keyslots.is_empty() {
+                let list: Vec<String> = rotation
+                    .dropped_keyslots
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect();
+                say!(
+                    "dropped keyslots {} (their secrets were not given and cannot open the rotated file; add recovery keys again)",
+                    list.join(", ")
+                );
+            }
             Ok(0)
         }
         Command::Bench {
@@ -207,8 +220,13 @@ pub fn run(command: Command) -> Result<u8> {
             page_size,
             backend,
             seconds,
+            repeats,
+            threads,
             json,
-        } => bench::run(&cipher, page_size, &backend, seconds, json),
+        } => bench::run(
+            &bench::Plan::parse(&cipher, &page_size, &backend, seconds, repeats, threads)?,
+            json,
+        ),
         Command::Cpu { json } => {
             report::cpu(json);
             Ok(0)
@@ -228,9 +246,9 @@ fn create_options(layout: &Layout, kdf: &KdfArgs) -> Result<CreateOptions> {
             ))
         })?
     };
-    pageseal::core::check_page_size(layout.page_size).map_err(Error::Invalid)?;
+    pageseal::core::check_page_size(layout.page_size).map_err(Error::from)?;
     let kdf = kdf_params(kdf);
-    kdf.validate().map_err(Error::Invalid)?;
+    kdf.validate().map_err(Error::from)?;
     Ok(CreateOptions {
         suite,
         page_size: layout.page_size,
@@ -285,7 +303,7 @@ fn new_secret(
 ) -> Result<Option<OwnedSecret>> {
     if !suite.is_keyed() {
         if key.source().is_some() {
-            return Err(Error::Invalid(pageseal::core::Error::KeyNotExpected));
+            return Err(pageseal::core::Error::KeyNotExpected.into());
         }
         return Ok(None);
     }

@@ -77,16 +77,19 @@ fn exit_code(e: &Error) -> u8 {
     match e {
         Error::Io { .. } => EXIT_IO,
         Error::KeySource { .. } | Error::KeyMissing { .. } => EXIT_KEY,
-        Error::Page { .. } | Error::Truncated { .. } => EXIT_VERIFY,
-        // A key given for a checksum-only file (e.g. `seal --cipher checksum
-        // --key-env K`) is a key error, as it is when opening one.
-        Error::Invalid(CoreError::KeyNotExpected) => EXIT_KEY,
-        Error::Format { source, .. } => match source {
+        Error::Truncated { .. } => EXIT_VERIFY,
+        Error::InUse { .. } => EXIT_IO,
+        Error::Core { page: Some(_), .. } => EXIT_VERIFY,
+        Error::Core { source, path, .. } => match source {
+            // A key given for a checksum-only file (e.g. `seal --cipher
+            // checksum --key-env K`) is a key error, as it is when opening one.
             CoreError::WrongKey
             | CoreError::NoKeyslotFor { .. }
             | CoreError::KeyRequired
-            | CoreError::KeyNotExpected => EXIT_KEY,
-            _ => EXIT_FORMAT,
+            | CoreError::KeyNotExpected
+            | CoreError::KdfCostTooHigh { .. } => EXIT_KEY,
+            _ if path.is_some() => EXIT_FORMAT,
+            _ => EXIT_USAGE,
         },
         _ => EXIT_USAGE,
     }
