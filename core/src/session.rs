@@ -621,3 +621,114 @@ fn kdf_work<'m, M: KdfMemory + ?Sized>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::RawKey;
+
+    fn rng() -> impl FnMut(&mut [u8]) -> Result<(), Error> {
+        let mut n = 0u8;
+        move |out: &mut [u8]| {
+            for b in out.iter_mut() {
+                n = n.wrapping_add(1);
+                *b = n;
+            }
+            Ok(())
+        }
+    }
+
+    /// Takes one permit, persisting whenever asked; returns the header
+    /// writes it took.
+    fn one_seal(s: &mut Session<PortableCiphers>, lease: &mut Lease) -> (Permit, u32) {
+        let mut r = rng();
+        let mut writes = 0;
+        loop {
+            if let Some(p) = lease.take(s) {
+                return (p, writes);
+            }
+            match s.lease(4, &mut r).unwrap() {
+                Grant::Ready(new) => *lease = new,
+                Grant::Persist => {
+                    let u = s.header_update().unwrap();
+                    s.persisted(&u);
+                    writes += 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn leases_never_pass_the_persisted_count_and_rotate_at_the_limit() {
+        let key = RawKey::new([1; 32]);
+        let mut s = Session::create(
+            PortableCiphers,
+            Suite::Aes128Gcm,
+            512,
+            [2; 16],
+            Some((&Secret::RawKey(&key), &KdfParams::DEFAULT)),
+            &mut rng(),
+            &mut [],
+        )
+        .unwrap();
+        s.set_seal_limit(10);
+        assert!(s.must_persist());
+        // Nothing is handed out before the header is persisted.
+        assert!(matches!(s.lease(1, &mut rng()).unwrap(), Grant::Persist));
+        let mut lease = Lease::EMPTY;
+        let mut epochs = [0u32; 25];
+        for e in &mut epochs {
+            let (permit, _) = one_seal(&mut s, &mut lease);
+            // Every seal handed out is covered by the persisted count.
+            assert!(s.handed <= s.durable && s.durable <= 10);
+            *e = permit.epoch();
+            let mut page = [0u8; 512];
+            s.seal(permit, &mut rng(), 0, &mut page).unwrap();
+        }
+        assert_eq!(epochs[..10], [1; 10]);
+        assert_eq!(epochs[10..20], [2; 10]);
+        assert_eq!(epochs[20..], [3; 5]);
+        // A rotation voids the outstanding lease.
+        let (permit, _) = one_seal(&mut s, &mut lease);
+        s.rotate(&mut rng()).unwrap();
+        assert_eq!(
+            s.seal(permit, &mut rng(), 0, &mut [0u8; 512]),
+            Err(Error::LeaseExhausted)
+        );
+        assert!(lease.take(&s).is_none());
+    }
+
+    #[test]
+    fn checksum_sessions_need_no_key_and_no_persisting_to_seal() {
+        let mut s = Session::create(
+            PortableCiphers,
+            Suite::Checksum,
+            512,
+            [3; 16],
+            None,
+            &mut rng(),
+            &mut [],
+        )
+        .unwrap();
+        let u = s.header_update().unwrap();
+        s.persisted(&u);
+        let mut lease = Lease::EMPTY;
+        let (permit, writes) = one_seal(&mut s, &mut lease);
+        assert_eq!((permit.epoch(), writes), (0, 0));
+        assert_eq!(s.rotate(&mut rng()), Err(Error::KeyNotExpected));
+        let key = RawKey::new([1; 32]);
+        assert_eq!(
+            Session::create(
+                PortableCiphers,
+                Suite::Checksum,
+                512,
+                [3; 16],
+                Some((&Secret::RawKey(&key), &KdfParams::DEFAULT)),
+                &mut rng(),
+                &mut []
+            )
+            .err(),
+            Some(Error::KeyNotExpected)
+        );
+    }
+}

@@ -1,11 +1,16 @@
-//! `pageseal`: encrypted page files over `std::fs::File` for desktop and
-//! server engines, and the `pageseal` command-line tool.
+//! `pageseal`: encrypted page files for desktop and server engines (the
+//! `pageseal` command-line tool is the separate `pageseal-cli` crate).
 //!
-//! * [`PageFile`] creates and opens page files; pages are read and written
-//!   with positional I/O from many threads at once (see its concurrency
-//!   contract), sealed by the fastest backend of `pageseal-dispatch`.
+//! * [`PageFile`] creates and opens page files on any [`Storage`]
+//!   (`std::fs::File`, or [`MemStorage`] for crash tests that cut power at
+//!   any byte); pages are read and written with positional I/O from many
+//!   threads at once (see its concurrency contract), sealed by the fastest
+//!   backend of `pageseal-dispatch`. The key lifecycle is
+//!   `pageseal_core::Session`; writers hold an exclusive file lock.
+//! * Nonces come from [`FastRandom`], a per-thread generator seeded from
+//!   the operating system and reseeded after `fork()`.
 //! * Keys come from a [`KeySource`]: environment variable, file
-//!   descriptor, standard input, key file, or a no-echo terminal prompt.
+//!   descriptor, standard input or key file (at most 64 KiB).
 //! * Keyslot changes (passphrase change, recovery keys) rewrite the header
 //!   only; [`PageFile::rotate`] and [`PageFile::migrate`] move data to a new
 //!   key epoch while the file is in use; the number of seals per data key is
@@ -37,6 +42,8 @@
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! # Ok::<(), pageseal::Error>(())
 //! ```
+
+#![forbid(unsafe_code)]
 
 pub use pageseal_core as core;
 

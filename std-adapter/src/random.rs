@@ -108,8 +108,8 @@ impl Generator {
         let nonce = [0u8; 32];
         self.cipher
             .seal_detached(&nonce[..self.suite.nonce_len()], LABEL, &mut self.pool[..])?;
-        self.cipher = Cipher::new(self.suite, &self.pool[..KEY_LEN])
-            .map_err(|_| Error::NonceUnavailable)?;
+        self.cipher =
+            Cipher::new(self.suite, &self.pool[..KEY_LEN]).map_err(|_| Error::NonceUnavailable)?;
         self.pool[..KEY_LEN].zeroize();
         self.used = KEY_LEN;
         Ok(())

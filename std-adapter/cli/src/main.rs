@@ -9,6 +9,8 @@
 //! | 4 | not a usable pageseal file: not pageseal, unsupported version, damaged header |
 //! | 5 | I/O error: cannot read or write a file, disk full |
 
+#![forbid(unsafe_code)]
+
 /// `println!` that ends the process quietly when standard output is closed
 /// early (`pageseal cpu | head`) instead of panicking, and reports other
 /// write errors as I/O errors.

@@ -730,7 +730,14 @@ fn usage_errors() {
         .fails(EXIT_USAGE, &["unknown --cipher \"bogus\""]);
     run(["bench", "--backend", "bogus", "--seconds", "0.01"])
         .fails(EXIT_USAGE, &["unknown backend name"]);
-    run(["bench", "--seconds", "0"]).fails(EXIT_USAGE, &["--seconds must be between 0 and 60"]);
+    run(["bench", "--seconds", "0"]).fails(
+        EXIT_USAGE,
+        &["--seconds must be more than 0 and at most 600, got 0"],
+    );
+    run(["bench", "--threads", "1000000"])
+        .fails(EXIT_USAGE, &["--threads must be 1 to 256, got 1000000"]);
+    run(["bench", "--page-size", "4096,x"])
+        .fails(EXIT_USAGE, &["--page-size: \"x\" is not a number"]);
 
     // Argument-parser errors.
     let r = run(["frobnicate"]);

@@ -223,8 +223,9 @@ fn moved_pages_checksum() {
     moved_pages("checksum");
 }
 
-/// A page sealed before a rotation does not open after it (the old data
-/// key is gone), even though it is a genuine page of this file.
+/// A page sealed before a rotation does not open after it (the old file
+/// key, data key and file id are gone), even though it was a genuine page
+/// of this file.
 #[test]
 fn page_from_before_a_rotation_is_refused() {
     let dir = scratch();
@@ -242,7 +243,7 @@ fn page_from_before_a_rotation_is_refused() {
         report["bad_pages"][0]["reason"]
             .as_str()
             .unwrap()
-            .contains("key epoch 1, which has no key"),
+            .contains("page 6 failed authentication"),
         "{report:#}"
     );
 }

@@ -1,0 +1,30 @@
+//! The README's library example is the crate's doctest: every line of the
+//! README's `rust` block appears, in order, in the doctest of `lib.rs`
+//! (which `cargo test` compiles and runs), so the README cannot show code
+//! that does not compile.
+
+#[test]
+fn readme_example_is_the_compiled_doctest() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
+    let block = readme
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README.md has a rust block");
+    let doctest: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! "))
+        .filter(|l| !l.starts_with("# "))
+        .collect();
+    let mut at = 0;
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        let found = doctest[at..].iter().position(|d| *d == line);
+        assert!(
+            found.is_some(),
+            "README line not in the lib.rs doctest (in order): {line}"
+        );
+        at += found.unwrap() + 1;
+    }
+}
