@@ -20,7 +20,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use contenders::{Contender, ours, peers};
-use pageseal_core::Suite;
+use pageseal::{Ciphers, FastRandom, HeapKdf};
+use pageseal_core::{Error, Grant, KdfParams, Lease, RawKey, Secret, Session, Suite};
 use pageseal_dispatch::backend_for;
 
 /// Page size of the targets.
@@ -149,6 +150,103 @@ fn opening(x: &Contender, open: bool) -> Box<dyn FnMut(u64) -> Duration + '_> {
     })
 }
 
+/// The end-to-end targets (issue 11): a page sealed through the key
+/// session with the real nonce source against the same page sealed with a
+/// fixed nonce (the kernel), and against the peer sealing a 4096-byte
+/// message.
+const END_TO_END: [(Suite, &str); 4] = [
+    (Suite::Aes256Gcm, "ring"),
+    (Suite::Aegis128L, "libaegis"),
+    (Suite::Aegis128X2, "libaegis"),
+    (Suite::ChaCha20Poly1305, "ring"),
+];
+
+/// A page of `suite` sealed `ops` times the way a page file seals it: a
+/// permit from the session's lease (refilled, with the header "persisted"
+/// in memory, when it runs out) and a nonce from `FastRandom` (`real`), or
+/// the same seal with a fixed nonce (`!real`).
+fn session_sealing(suite: Suite, real: bool) -> Box<dyn FnMut(u64) -> Duration> {
+    let key = RawKey::new([0x11; 32]);
+    let secret = Secret::RawKey(&key);
+    let mut session = Session::create(
+        Ciphers::new(None),
+        suite,
+        PAGE,
+        [3; 16],
+        Some((&secret, &KdfParams::DEFAULT)),
+        &mut FastRandom,
+        &mut HeapKdf::default(),
+    )
+    .unwrap();
+    let mut lease = Lease::EMPTY;
+    let mut page = vec![0x42u8; PAGE];
+    let mut fixed = |n: &mut [u8]| -> Result<(), Error> {
+        n.fill(7);
+        Ok(())
+    };
+    Box::new(move |ops| {
+        let start = Instant::now();
+        for _ in 0..ops {
+            let permit = loop {
+                if let Some(p) = lease.take(&session) {
+                    break p;
+                }
+                match session.lease(1024, &mut FastRandom).unwrap() {
+                    Grant::Ready(new) => lease = new,
+                    Grant::Persist => {
+                        let update = session.header_update().unwrap();
+                        session.persisted(&update);
+                    }
+                }
+            };
+            if real {
+                session.seal(permit, &mut FastRandom, 7, black_box(&mut page))
+            } else {
+                session.seal(permit, &mut fixed, 7, black_box(&mut page))
+            }
+            .unwrap();
+        }
+        start.elapsed()
+    })
+}
+
+/// The end-to-end table.
+fn end_to_end(rounds: usize) {
+    println!();
+    println!(
+        "| end-to-end seal, 4096-byte page | session + FastRandom MB/s | fixed nonce MB/s | ratio (target ≥ 0.95) | peer MB/s | vs peer |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (suite, peer_name) in END_TO_END {
+        let Some(peer) = peers(suite).into_iter().find(|x| x.name == peer_name) else {
+            continue;
+        };
+        let mut real = session_sealing(suite, true);
+        let ops = Side::calibrate(&mut real);
+        let mut sides = [
+            Side::new(real, ops),
+            Side::new(session_sealing(suite, false), ops),
+            Side::new(sealing(&peer), ops),
+        ];
+        for _ in 0..rounds {
+            for side in &mut sides {
+                side.round();
+            }
+        }
+        let [real, fixed, peer] = sides.map(|s| s.each());
+        let mb_per_s = |seconds: f64| PAGE as f64 / seconds / 1e6;
+        println!(
+            "| {suite} ({}) | {:.0} | {:.0} | {:.3}× | {:.0} ({peer_name}) | {:.3}× |",
+            backend_for(suite).name(),
+            mb_per_s(real),
+            mb_per_s(fixed),
+            fixed / real,
+            mb_per_s(peer),
+            peer / real,
+        );
+    }
+}
+
 fn main() {
     let rounds: usize = match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
         None => 200,
@@ -199,4 +297,5 @@ fn main() {
             seal / open,
         );
     }
+    end_to_end(rounds);
 }
