@@ -71,7 +71,7 @@ pub fn seal_file(
 ) -> Result<u64> {
     // A pipe or device has no length: sealing it would silently give an
     // empty file (or block forever on a FIFO), so `open` refuses it.
-    let input = storage::open(plain, false)?;
+    let input = storage::open_regular(plain, false)?;
     let len = Storage::len(&input).map_err(|e| Error::io("stat", plain, e))?;
     refuse_existing(out)?;
     let temp = Replacement::new(out)?;
@@ -237,7 +237,7 @@ pub fn rotate_file(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Rotation> {
     let real = std::fs::canonicalize(path).map_err(|e| Error::io("open", path, e))?;
-    let file = storage::open(&real, false)?;
+    let file = storage::open_regular(&real, false)?;
     storage::refuse_hard_links(&file, &real)?;
     storage::lock(&file, &real)?;
     let old = PageFile::open_on(file, &real, Some(secret), false, tuning)?;

@@ -81,6 +81,38 @@ impl KeySource {
     }
 }
 
+/// Writes a fresh random 256-bit raw key, as key text `x'<64 hex>'` and a
+/// newline, to a new file `path` (which must not exist) readable by its
+/// owner only (mode 0600 on Unix), flushed to stable storage.
+pub fn keygen(path: &std::path::Path) -> Result<()> {
+    use std::io::Write;
+    let mut key = zeroize::Zeroizing::new([0u8; pageseal_core::RAW_KEY_LEN]);
+    crate::random::fill_random(&mut key[..])?;
+    let mut text = Zeroizing::new(String::with_capacity(68));
+    text.push_str("x'");
+    for b in key.iter() {
+        text.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        text.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    text.push_str("'\n");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::io("create", path, e))?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(Error::io("write", path, e));
+    }
+    Ok(())
+}
+
 /// Reads to the end, refusing more than [`MAX_KEY_INPUT`] bytes.
 fn read_all<R: Read>(reader: std::io::Result<R>) -> std::io::Result<Zeroizing<Vec<u8>>> {
     let mut out = Zeroizing::new(Vec::with_capacity(MAX_KEY_INPUT + 1));

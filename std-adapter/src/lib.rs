@@ -62,10 +62,12 @@ mod storage;
 pub use bulk::{BadPage, VerifyReport, rotate_file, seal_file, unseal_file, verify_file};
 pub use ciphers::{Ciphers, HeapKdf};
 pub use error::{Error, Result};
-pub use keysource::{DEFAULT_KEY_ENV, KeySource, MAX_KEY_INPUT, OwnedSecret, strip_newline};
+pub use keysource::{
+    DEFAULT_KEY_ENV, KeySource, MAX_KEY_INPUT, OwnedSecret, keygen, strip_newline,
+};
 pub use memstore::{MemStorage, Survivor};
 pub use pagefile::{CreateOptions, PageFile, Tuning};
 pub use parallel::default_threads;
 pub use random::{FastRandom, OsRandom, fill_random, random_file_id};
 pub use rotation::Migration;
-pub use storage::Storage;
+pub use storage::{Storage, open_regular, remove_temp_files};

@@ -113,7 +113,7 @@ impl PageFile<File> {
         writable: bool,
         tuning: Tuning,
     ) -> Result<PageFile> {
-        let file = storage::open(path, writable)?;
+        let file = storage::open_regular(path, writable)?;
         PageFile::open_on(file, path, secret, writable, tuning)
     }
 }

@@ -155,9 +155,9 @@ pub(crate) fn refuse_hard_links(file: &File, path: &Path) -> Result<()> {
 }
 
 /// Opens an existing regular file for reading, and for writing when
-/// `write`. A FIFO, device or directory is refused before it is read (a
-/// FIFO would block forever).
-pub(crate) fn open(path: &Path, write: bool) -> Result<File> {
+/// `write`. A FIFO, device or directory is refused before it is opened (a
+/// FIFO would block forever, a device may never end).
+pub fn open_regular(path: &Path, write: bool) -> Result<File> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("open", path, e))?;
     if !meta.is_file() {
         return Err(Error::io(
@@ -174,6 +174,22 @@ pub(crate) fn open(path: &Path, write: bool) -> Result<File> {
         .write(write)
         .open(path)
         .map_err(|e| Error::io("open", path, e))
+}
+
+/// Temporary files this process is writing, for [`remove_temp_files`].
+static TEMPS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn temps() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    TEMPS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Removes every temporary file this process is writing next to a target
+/// (an unseal's holds plaintext). For a signal handler that is about to
+/// end the process: a later write to a removed file goes nowhere.
+pub fn remove_temp_files() {
+    for path in temps().drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// A file being written next to `target`, renamed over it by
@@ -210,6 +226,7 @@ impl Replacement {
         let file = options
             .open(&temp)
             .map_err(|e| Error::io("create", target, e))?;
+        temps().push(temp.clone());
         Ok(Replacement {
             target: target.to_path_buf(),
             temp,
@@ -262,6 +279,7 @@ impl Replacement {
         crash_point();
         std::fs::rename(&self.temp, &self.target)
             .map_err(|e| Error::io("rename", &self.temp, e))?;
+        temps().retain(|t| *t != self.temp);
         let dir = match self.target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -280,6 +298,7 @@ impl Drop for Replacement {
     fn drop(&mut self) {
         if !self.temp.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.temp);
+            temps().retain(|t| *t != self.temp);
         }
     }
 }

@@ -57,6 +57,8 @@ pub enum Command {
         #[command(flatten)]
         key: KeyArgs,
         #[command(flatten)]
+        limits: Limits,
+        #[command(flatten)]
         threads: Threads,
     },
     /// Check the header and every page; list every bad page.
@@ -65,6 +67,8 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         key: KeyArgs,
+        #[command(flatten)]
+        limits: Limits,
         #[command(flatten)]
         threads: Threads,
         /// Print a JSON report.
@@ -86,18 +90,34 @@ pub enum Command {
         #[command(flatten)]
         key: KeyArgs,
         #[command(flatten)]
+        limits: Limits,
+        #[command(flatten)]
         new_key: NewKeyArgs,
         #[command(flatten)]
         kdf: KdfArgs,
     },
-    /// Move every page to a fresh data key (new key epoch).
+    /// Give a file a new file key, data key and file id, re-sealing every
+    /// page; keyslots of other secrets are dropped (and listed).
     Rotate {
         /// The sealed file.
         file: PathBuf,
         #[command(flatten)]
         key: KeyArgs,
         #[command(flatten)]
+        limits: Limits,
+        #[command(flatten)]
         threads: Threads,
+    },
+    /// List, add or remove keyslots (recovery keys); the header only.
+    Keyslot {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeyslotAction,
+    },
+    /// Write a fresh random raw key to a new file (mode 0600).
+    Keygen {
+        /// The key file to create (must not exist).
+        file: PathBuf,
     },
     /// Measure sealing and opening speed on this machine.
     Bench {
@@ -131,6 +151,56 @@ pub enum Command {
     },
 }
 
+/// What `pageseal keyslot` does.
+#[derive(Subcommand, Debug)]
+pub enum KeyslotAction {
+    /// List the keyslots (no key needed).
+    List {
+        /// The sealed file.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a secret (e.g. a recovery key) in the first free keyslot.
+    Add {
+        /// The sealed file.
+        file: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        limits: Limits,
+        #[command(flatten)]
+        new_key: NewKeyArgs,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Empty a keyslot (not the last one).
+    Remove {
+        /// The sealed file.
+        file: PathBuf,
+        /// The keyslot to empty (0 to 3; see `keyslot list`).
+        #[arg(long, value_name = "N")]
+        slot: usize,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        limits: Limits,
+    },
+}
+
+/// The most a key derivation may cost when opening a file.
+#[derive(Args, Debug)]
+pub struct Limits {
+    /// Refuse keyslots asking Argon2id for more memory than this, in KiB
+    /// (default 1048576 = 1 GiB). Raise only for a file you trust.
+    #[arg(long, value_name = "KIB")]
+    pub kdf_max_memory: Option<u32>,
+    /// Refuse keyslots asking Argon2id for more passes than this (default 16).
+    #[arg(long, value_name = "N")]
+    pub kdf_max_iterations: Option<u32>,
+}
+
 /// Suite and page size of a new file.
 #[derive(Args, Debug)]
 pub struct Layout {
@@ -158,6 +228,10 @@ pub struct KeyArgs {
     /// Read the key from this file.
     #[arg(long, value_name = "PATH")]
     pub key_file: Option<PathBuf>,
+    /// Accept a checksum-only file (no key, no secrecy). Without it, a
+    /// checksum-only file is refused whenever a key is at hand.
+    #[arg(long)]
+    pub checksum_only: bool,
 }
 
 /// Where the new key comes from (at most one).
@@ -195,9 +269,9 @@ pub struct KdfArgs {
 /// Worker threads for bulk work.
 #[derive(Args, Debug)]
 pub struct Threads {
-    /// Threads to use (default: every core).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Threads to use, 1 to 256 (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 }
 
 fn pick(

@@ -4,14 +4,14 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use pageseal::core::{KdfParams, Secret, Suite, read_header};
+use pageseal::core::{FileKind, KdfLimits, KdfParams, Secret, Suite, read_header};
 use pageseal::{
     CreateOptions, Error, OwnedSecret, PageFile, Tuning, default_threads, rotate_file, seal_file,
     unseal_file, verify_file,
 };
 use pageseal_dispatch::recommended_suite;
 
-use crate::args::{Command, KdfArgs, KeyArgs, Layout, Threads};
+use crate::args::{Command, KdfArgs, KeyArgs, KeyslotAction, Layout, Limits, NewKeyArgs, Threads};
 use crate::keys::KeyInput;
 use crate::{EXIT_VERIFY, bench, report};
 
@@ -103,6 +103,7 @@ pub fn run(command: Command) -> Result<u8> {
             file,
             out,
             key,
+            limits,
             threads,
         } => {
             let secret = existing_secret(&key, &file)?;
@@ -112,7 +113,7 @@ pub fn run(command: Command) -> Result<u8> {
                     &file,
                     &out,
                     secret.as_ref(),
-                    Tuning::default(),
+                    tuning(&limits),
                     threads_of(&threads),
                     progress,
                 )
@@ -127,6 +128,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Verify {
             file,
             key,
+            limits,
             threads,
             json,
         } => {
@@ -136,7 +138,7 @@ pub fn run(command: Command) -> Result<u8> {
                 verify_file(
                     &file,
                     secret.as_ref(),
-                    Tuning::default(),
+                    tuning(&limits),
                     threads_of(&threads),
                     progress,
                 )
@@ -156,6 +158,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Rekey {
             file,
             key,
+            limits,
             new_key,
             kdf,
         } => {
@@ -169,13 +172,8 @@ pub fn run(command: Command) -> Result<u8> {
             let kdf = kdf_params(&kdf);
             kdf.validate().map_err(Error::from)?;
             let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "change"))?;
-            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, Tuning::default())?;
-            let source = new_key.source().or_else(|| std::io::stdin().is_terminal().then_some(KeyInput::Prompt)).ok_or_else(|| Error::KeySource {
-                source_name: "the new key".into(),
-                reason: "no source given (use --new-key-env VAR, --new-key-fd N, --new-key-stdin or --new-key-file PATH)".into(),
-            })?;
-            let new_secret =
-                source.read(&format!("New passphrase for {}: ", file.display()), true)?;
+            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, tuning(&limits))?;
+            let new_secret = read_new_secret(&new_key, &file)?;
             let slot = pf.rekey(&new_secret.as_secret(), &kdf)?;
             pf.close()?;
             say!(
@@ -185,13 +183,18 @@ pub fn run(command: Command) -> Result<u8> {
             );
             Ok(0)
         }
-        Command::Rotate { file, key, threads } => {
+        Command::Rotate {
+            file,
+            key,
+            limits,
+            threads,
+        } => {
             let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "rotate"))?;
             let rotation = with_progress(page_count(&file), "rotating", |progress| {
                 rotate_file(
                     &file,
                     &secret.as_secret(),
-                    Tuning::default(),
+                    tuning(&limits),
                     threads_of(&threads),
                     progress,
                 )
@@ -213,6 +216,15 @@ pub fn run(command: Command) -> Result<u8> {
                     list.join(", ")
                 );
             }
+            Ok(0)
+        }
+        Command::Keyslot { action } => keyslot(action),
+        Command::Keygen { file } => {
+            pageseal::keygen(&file)?;
+            say!(
+                "wrote a new random raw key to {} (mode 0600)",
+                file.display()
+            );
             Ok(0)
         }
         Command::Bench {
@@ -314,29 +326,115 @@ fn new_secret(
     Ok(Some(source.read(prompt, true)?))
 }
 
-/// The secret for an existing file: none for a checksum-only file (unless
-/// a key flag was given, which is then refused by the open).
+/// The secret for an existing file, or none for a checksum-only file.
+///
+/// A checksum-only file is accepted without a key only when no key is at
+/// hand at all (no key flag, no `PAGESEAL_KEY`, no terminal to prompt on)
+/// or `--checksum-only` says the user expects one: an encrypted file that
+/// an attacker replaced with a keyless one must not be accepted silently
+/// just because the reader had a key ready.
 fn existing_secret(key: &KeyArgs, file: &Path) -> Result<Option<OwnedSecret>> {
-    let explicit = key.source();
-    if explicit.is_none() {
-        let header_bytes = read_prefix(file, pageseal::core::HEADER_AREA_LEN)?;
-        let read = read_header(&header_bytes).map_err(|e| Error::format(file, e))?;
-        if read.header.kind() == pageseal::core::FileKind::ChecksumOnly {
-            return Ok(None);
+    let header_bytes = read_prefix(file, pageseal::core::HEADER_AREA_LEN)?;
+    let kind = read_header(&header_bytes)
+        .map(|read| read.header.kind())
+        .map_err(|e| Error::format(file, e))?;
+    let source = key.source().or_else(KeyInput::fallback);
+    match (kind, key.checksum_only, source) {
+        (FileKind::ChecksumOnly, true, _) | (FileKind::ChecksumOnly, false, None) => Ok(None),
+        (FileKind::ChecksumOnly, false, Some(_)) => {
+            Err(Error::format(file, pageseal::core::Error::KeyNotExpected))
+        }
+        (FileKind::Encrypted, true, _) | (FileKind::Encrypted, false, None) => {
+            Err(Error::KeyMissing { path: file.into() })
+        }
+        (FileKind::Encrypted, false, Some(source)) => Ok(Some(source.read(
+            &format!("Key or passphrase for {}: ", file.display()),
+            false,
+        )?)),
+    }
+}
+
+/// The new secret of `rekey` and `keyslot add`.
+fn read_new_secret(new_key: &NewKeyArgs, file: &Path) -> Result<OwnedSecret> {
+    let source = new_key
+        .source()
+        .or_else(|| std::io::stdin().is_terminal().then_some(KeyInput::Prompt))
+        .ok_or_else(|| Error::KeySource {
+            source_name: "the new key".into(),
+            reason: "no source given (use --new-key-env VAR, --new-key-fd N, --new-key-stdin or --new-key-file PATH)".into(),
+        })?;
+    source.read(&format!("New passphrase for {}: ", file.display()), true)
+}
+
+/// Opening limits from the flags.
+fn tuning(limits: &Limits) -> Tuning {
+    let d = KdfLimits::DEFAULT;
+    Tuning {
+        kdf_limits: KdfLimits {
+            max_memory_kib: limits.kdf_max_memory.unwrap_or(d.max_memory_kib),
+            max_iterations: limits.kdf_max_iterations.unwrap_or(d.max_iterations),
+        },
+        ..Tuning::default()
+    }
+}
+
+/// `pageseal keyslot list|add|remove`.
+fn keyslot(action: KeyslotAction) -> Result<u8> {
+    match action {
+        KeyslotAction::List { file, json } => {
+            let header_bytes = read_prefix(&file, pageseal::core::HEADER_AREA_LEN)?;
+            let read = read_header(&header_bytes).map_err(|e| Error::format(&file, e))?;
+            report::keyslots(&file, &read.header, json);
+            Ok(0)
+        }
+        KeyslotAction::Add {
+            file,
+            key,
+            limits,
+            new_key,
+            kdf,
+        } => {
+            if key.key_stdin && new_key.new_key_stdin {
+                return Err(Error::KeySource {
+                    source_name: "standard input".into(),
+                    reason: "the old and the new key cannot both come from standard input".into(),
+                });
+            }
+            let kdf = kdf_params(&kdf);
+            kdf.validate().map_err(Error::from)?;
+            let secret =
+                existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "add a keyslot to"))?;
+            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, tuning(&limits))?;
+            let new_secret = read_new_secret(&new_key, &file)?;
+            let slot = pf.add_keyslot(&new_secret.as_secret(), &kdf)?;
+            pf.close()?;
+            say!(
+                "{}: keyslot {slot} now opens with the new {}; no page was rewritten",
+                file.display(),
+                new_secret.as_secret().kind()
+            );
+            Ok(0)
+        }
+        KeyslotAction::Remove {
+            file,
+            slot,
+            key,
+            limits,
+        } => {
+            let secret = existing_secret(&key, &file)?
+                .ok_or_else(|| keyless(&file, "remove a keyslot from"))?;
+            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, tuning(&limits))?;
+            pf.remove_keyslot(slot)?;
+            pf.close()?;
+            say!("{}: keyslot {slot} removed", file.display());
+            Ok(0)
         }
     }
-    let source = explicit
-        .or_else(KeyInput::fallback)
-        .ok_or_else(|| Error::KeyMissing { path: file.into() })?;
-    Ok(Some(source.read(
-        &format!("Key or passphrase for {}: ", file.display()),
-        false,
-    )?))
 }
 
 fn read_prefix(file: &Path, len: usize) -> Result<Vec<u8>> {
     use std::io::Read;
-    let f = std::fs::File::open(file).map_err(|e| Error::io("open", file, e))?;
+    let f = pageseal::open_regular(file, false)?;
     let mut out = Vec::with_capacity(len);
     f.take(len as u64)
         .read_to_end(&mut out)
@@ -358,7 +456,7 @@ fn page_count(file: &Path) -> u64 {
 }
 
 fn threads_of(t: &Threads) -> usize {
-    t.threads.unwrap_or_else(default_threads).max(1)
+    t.threads.map_or_else(default_threads, usize::from).max(1)
 }
 
 /// A progress bar on a terminal, hidden otherwise.

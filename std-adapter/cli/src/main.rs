@@ -51,6 +51,7 @@ pub const EXIT_FORMAT: u8 = 4;
 pub const EXIT_IO: u8 = 5;
 
 fn main() -> ExitCode {
+    harden();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -67,9 +68,48 @@ fn main() -> ExitCode {
             );
             ExitCode::from(EXIT_KEY)
         }
+        Err(
+            e @ Error::Core {
+                path: Some(_),
+                source: CoreError::KeyNotExpected,
+                ..
+            },
+        ) => {
+            eprintln!("pageseal: {e} (pass --checksum-only to accept a checksum-only file)");
+            ExitCode::from(EXIT_KEY)
+        }
         Err(e) => {
             eprintln!("pageseal: {e}");
             ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// Keeps secrets out of core dumps and other processes: no core file
+/// (`RLIMIT_CORE` 0), not dumpable (`PR_SET_DUMPABLE` 0, which also keeps
+/// same-user processes from attaching), and temporary files (an unseal's
+/// hold plaintext) removed when SIGINT, SIGTERM or SIGHUP ends the run.
+/// Each is best effort: a failure leaves the default behaviour.
+fn harden() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let none = rustix::process::Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        };
+        let _ = rustix::process::setrlimit(rustix::process::Resource::Core, none);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let _ =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+        if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+            std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    pageseal::remove_temp_files();
+                    eprintln!("pageseal: interrupted by signal {signal}; temporary files removed");
+                    std::process::exit(128 + signal);
+                }
+            });
         }
     }
 }
@@ -90,6 +130,10 @@ fn exit_code(e: &Error) -> u8 {
             | CoreError::KeyRequired
             | CoreError::KeyNotExpected
             | CoreError::KdfCostTooHigh { .. } => EXIT_KEY,
+            // Requests the file cannot satisfy as asked.
+            CoreError::KeyslotsFull | CoreError::LastKeyslot | CoreError::NoSuchKeyslot { .. } => {
+                EXIT_USAGE
+            }
             _ if path.is_some() => EXIT_FORMAT,
             _ => EXIT_USAGE,
         },

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use pageseal::VerifyReport;
-use pageseal::core::{FileKind, HeaderRead, SlotKdf, Suite, data_offset, payload_len};
+use pageseal::core::{
+    FileKind, Header, HeaderRead, KEYSLOTS, SlotKdf, Suite, data_offset, payload_len,
+};
 use pageseal_dispatch::{Backend, Cpu, backend_for, recommended_suite};
 use serde_json::json;
 
@@ -53,17 +55,9 @@ pub fn verify(file: &Path, report: &VerifyReport, as_json: bool) {
     }
 }
 
-/// Prints what the header says (no key needed).
-pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
-    let h = &read.header;
-    let body = file_len.saturating_sub(data_offset(h.page_size()));
-    let pages = body / h.page_size() as u64;
-    let kind = match h.kind() {
-        FileKind::Encrypted => "encrypted",
-        FileKind::ChecksumOnly => "checksum-only",
-    };
-    let slots: Vec<_> = h
-        .keyslots()
+/// The filled keyslots as JSON objects.
+fn slot_list(h: &Header) -> Vec<serde_json::Value> {
+    h.keyslots()
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
@@ -75,7 +69,48 @@ pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
                 }),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Prints the keyslots (`pageseal keyslot list`).
+pub fn keyslots(file: &Path, h: &Header, as_json: bool) {
+    let slots = slot_list(h);
+    if as_json {
+        say!(
+            "{:#}",
+            json!({"file": file.display().to_string(), "keyslots": slots, "free": KEYSLOTS - slots.len()})
+        );
+        return;
+    }
+    say!(
+        "{}: {} of {KEYSLOTS} keyslots in use",
+        file.display(),
+        slots.len()
+    );
+    for s in &slots {
+        match s["kdf"].as_str() {
+            Some("argon2id") => say!(
+                "  keyslot {}: passphrase (Argon2id, {} KiB, {} passes, {} lanes)",
+                s["index"],
+                s["memory_kib"],
+                s["iterations"],
+                s["parallelism"]
+            ),
+            _ => say!("  keyslot {}: raw key", s["index"]),
+        }
+    }
+}
+
+/// Prints what the header says (no key needed).
+pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
+    let h = &read.header;
+    let body = file_len.saturating_sub(data_offset(h.page_size()));
+    let pages = body / h.page_size() as u64;
+    let kind = match h.kind() {
+        FileKind::Encrypted => "encrypted",
+        FileKind::ChecksumOnly => "checksum-only",
+    };
+    let slots = slot_list(h);
     let epochs: Vec<_> = h
         .epochs()
         .map(|(e, seals)| json!({"epoch": e, "seals_reserved": seals}))
