@@ -70,7 +70,7 @@ mod portable;
 mod secret;
 mod suite;
 
-pub use aead::{Aead, Tag, tags_match, verify_or_wipe};
+pub use aead::{Aead, Tag, check_nonce, tags_match, verify_or_wipe};
 pub use chacha::ChaCha20Poly1305;
 pub use epoch::{EPOCH_ENTRY_LEN, FileKeys, MAX_EPOCHS};
 pub use error::{CopyFault, Error, HeaderCopy};
@@ -90,4 +90,4 @@ pub use nonce::NonceSource;
 pub use page::{BINDING_LEN, EpochCipher, FILE_ID_LEN, Keyring, PageFormat, binding};
 pub use portable::Portable;
 pub use secret::{RAW_KEY_LEN, RawKey, Secret, SecretKind, parse_raw_key};
-pub use suite::{Suite, TAG_LEN};
+pub use suite::{AegisVariant, Construction, Suite, TAG_LEN};

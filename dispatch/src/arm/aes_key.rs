@@ -14,7 +14,8 @@
 //! These safe functions execute NEON and AES instructions. They are private
 //! to the crate, `#[inline(always)]`, and only called from the
 //! `#[target_feature(enable = "neon,aes")]` functions of [`super::gcm`],
-//! which run only for a [`super::Proven`] token (detection found ARMv8 AES).
+//! which run only for a [`super::AesProof`] token (detection found ARMv8
+//! AES).
 
 use core::arch::aarch64::{
     uint8x16_t, vaeseq_u8, vaesmcq_u8, vdupq_n_u8, vdupq_n_u32, veorq_u8, vgetq_lane_u32,

@@ -8,9 +8,9 @@
 //!
 //! The [`AesLanes`] methods are safe functions executing NEON and AES
 //! instructions. The type is private to the crate and only used inside the
-//! `#[target_feature(enable = "neon,aes")]` kernels of [`super`], reached
-//! only through a [`super::Keyed`], which is created only after detection
-//! found ARMv8 AES. Every method is `#[inline(always)]` into those kernels.
+//! `#[target_feature(enable = "neon,aes")]` kernels of [`super::aegis`],
+//! reached only with a [`super::AesProof`], which is created only after
+//! detection found ARMv8 AES. Every method is `#[inline(always)]` into those kernels.
 
 use core::arch::aarch64::{
     uint8x16_t, vaeseq_u8, vaesmcq_u8, vandq_u8, vdupq_n_u8, veorq_u8, vld1q_u8, vst1q_u8,
