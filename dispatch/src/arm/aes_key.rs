@@ -33,7 +33,8 @@ const RCON: [u8; 10] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1b, 0x
 #[allow(unknown_lints, inline_always_mismatching_target_features)]
 #[inline(always)]
 fn sub_word(word: u32) -> u32 {
-    // SAFETY: ARMv8 AES and NEON were detected (module documentation).
+    // SAFETY: ARMv8 AES and NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe {
         let columns = vreinterpretq_u8_u32(vdupq_n_u32(word));
         let sub = vaeseq_u8(columns, vdupq_n_u8(0));
@@ -93,8 +94,8 @@ pub(crate) fn encrypt<const RK: usize, const N: usize>(
         ($($i:literal)*) => {$(
             if $i + 2 < RK {
                 for v in &mut s {
-                    // SAFETY: ARMv8 AES and NEON were detected (module
-                    // documentation).
+                    // SAFETY: ARMv8 AES and NEON: every caller runs under
+                    // an `AesProof` (module documentation).
                     *v = unsafe { vaesmcq_u8(vaeseq_u8(*v, rk[$i])) };
                 }
             }
