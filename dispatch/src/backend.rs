@@ -156,7 +156,7 @@ pub fn backend_for(suite: Suite) -> Backend {
 /// ChaCha20-Poly1305 is the fastest suite that stays constant time.
 pub fn recommended_suite() -> Suite {
     let cpu = Cpu::detect();
-    if Backend::Vaes256.is_available(Suite::Aegis128X2) {
+    if Choice::prove(Backend::Vaes256, Suite::Aegis128X2, cpu).is_some() {
         Suite::Aegis128X2
     } else if cpu.has(Feature::AesNi) || cpu.has(Feature::ArmAesPmull) {
         Suite::Aegis128L
