@@ -36,8 +36,10 @@ pub trait Aead {
     ) -> Result<(), Error>;
 }
 
-/// Checks that `nonce` has the length `suite` needs.
-pub(crate) fn check_nonce(suite: Suite, nonce: &[u8]) -> Result<(), Error> {
+/// Fails with [`Error::InvalidNonceLength`] unless `nonce` has the length
+/// `suite` needs ([`Suite::nonce_len`]): the check every [`Aead`]
+/// implementation runs before it reads the nonce.
+pub fn check_nonce(suite: Suite, nonce: &[u8]) -> Result<(), Error> {
     if nonce.len() == suite.nonce_len() {
         Ok(())
     } else {

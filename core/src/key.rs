@@ -55,13 +55,6 @@ impl Key {
         self.len == 0
     }
 
-    /// The first 16 bytes as an array (for 128-bit suites).
-    pub(crate) fn first16(&self) -> [u8; 16] {
-        let mut out = [0; 16];
-        out.copy_from_slice(&self.bytes[..16]);
-        out
-    }
-
     /// All 32 bytes as an array (for 256-bit suites).
     pub(crate) fn all32(&self) -> &[u8; 32] {
         &self.bytes

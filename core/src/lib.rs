@@ -74,7 +74,7 @@ mod secret;
 mod session;
 mod suite;
 
-pub use aead::{Aead, Tag, tags_match, verify_or_wipe};
+pub use aead::{Aead, Tag, check_nonce, tags_match, verify_or_wipe};
 pub use chacha::ChaCha20Poly1305;
 pub use epoch::{EPOCH_ENTRY_LEN, FileKeys, MAX_EPOCHS};
 pub use error::{CopyFault, Error, HeaderCopy};
@@ -97,4 +97,4 @@ pub use secret::{RAW_KEY_LEN, RawKey, Secret, SecretKind, parse_raw_key};
 pub use session::{
     CipherFactory, Grant, HeaderUpdate, Lease, Permit, PortableCiphers, SEAL_RESERVATION, Session,
 };
-pub use suite::{Suite, TAG_LEN};
+pub use suite::{AegisVariant, Construction, Suite, TAG_LEN};

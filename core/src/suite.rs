@@ -148,10 +148,10 @@ impl Suite {
     /// that keys Poly1305). The AEGIS family and `checksum` allow 2^61
     /// bytes, more than any buffer holds, so they never fail here.
     pub fn check_message_len(self, len: usize) -> Result<(), Error> {
-        let max: u64 = match self {
-            Suite::Aes128Gcm | Suite::Aes256Gcm => (1 << 36) - 32,
-            Suite::ChaCha20Poly1305 => ((1 << 32) - 1) * 64,
-            _ => return Ok(()),
+        let max: u64 = match self.construction() {
+            Construction::AesGcm { .. } => (1 << 36) - 32,
+            Construction::ChaCha20Poly1305 => ((1 << 32) - 1) * 64,
+            Construction::Aegis(_) => return Ok(()),
         };
         if len as u64 > max {
             Err(Error::MessageTooLong)
@@ -164,6 +164,81 @@ impl Suite {
     /// but [`Suite::Checksum`]).
     pub const fn is_keyed(self) -> bool {
         !matches!(self, Suite::Checksum)
+    }
+
+    /// The construction behind the suite: what an implementation
+    /// dispatches on (exhaustively, see [`Construction`]).
+    pub const fn construction(self) -> Construction {
+        match self {
+            Suite::Aes128Gcm => Construction::AesGcm { aes256: false },
+            Suite::Aes256Gcm => Construction::AesGcm { aes256: true },
+            Suite::ChaCha20Poly1305 => Construction::ChaCha20Poly1305,
+            Suite::Aegis128L => Construction::Aegis(AegisVariant::Aegis128L),
+            Suite::Aegis128X2 => Construction::Aegis(AegisVariant::Aegis128X2),
+            Suite::Aegis128X4 => Construction::Aegis(AegisVariant::Aegis128X4),
+            Suite::Aegis256 => Construction::Aegis(AegisVariant::Aegis256),
+            Suite::Aegis256X2 => Construction::Aegis(AegisVariant::Aegis256X2),
+            Suite::Aegis256X4 => Construction::Aegis(AegisVariant::Aegis256X4),
+            Suite::Checksum => Construction::Aegis(AegisVariant::Checksum),
+        }
+    }
+}
+
+/// The construction a [`Suite`] is built from ([`Suite::construction`]).
+///
+/// [`Suite`] is `#[non_exhaustive]`, so a `match` on it outside this crate
+/// needs a catch-all arm. This enum is not: an implementation that matches
+/// on it (as `Portable` and every backend of `pageseal-dispatch` do) names
+/// every construction, so a new suite fails to compile wherever it has no
+/// behaviour yet instead of falling into another suite's arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Construction {
+    /// AES-GCM: [`Suite::Aes128Gcm`] (`aes256` false) or
+    /// [`Suite::Aes256Gcm`].
+    AesGcm {
+        /// Whether the key is 256 bits (else 128).
+        aes256: bool,
+    },
+    /// [`Suite::ChaCha20Poly1305`].
+    ChaCha20Poly1305,
+    /// A suite of the AEGIS family, or `checksum` (AEGIS-128L's tag under
+    /// an all-zero key and nonce).
+    Aegis(AegisVariant),
+}
+
+/// The suites built on the AEGIS state machine ([`crate::aegis`]), one per
+/// variant; not `#[non_exhaustive]`, like [`Construction`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AegisVariant {
+    /// [`Suite::Aegis128L`]: one AEGIS-128L lane.
+    Aegis128L,
+    /// [`Suite::Aegis128X2`]: two AEGIS-128L lanes.
+    Aegis128X2,
+    /// [`Suite::Aegis128X4`]: four AEGIS-128L lanes.
+    Aegis128X4,
+    /// [`Suite::Aegis256`]: one AEGIS-256 lane.
+    Aegis256,
+    /// [`Suite::Aegis256X2`]: two AEGIS-256 lanes.
+    Aegis256X2,
+    /// [`Suite::Aegis256X4`]: four AEGIS-256 lanes.
+    Aegis256X4,
+    /// [`Suite::Checksum`]: the AEGIS-128L tag under an all-zero key and
+    /// nonce, no ciphertext.
+    Checksum,
+}
+
+impl AegisVariant {
+    /// The suite of this variant.
+    pub const fn suite(self) -> Suite {
+        match self {
+            AegisVariant::Aegis128L => Suite::Aegis128L,
+            AegisVariant::Aegis128X2 => Suite::Aegis128X2,
+            AegisVariant::Aegis128X4 => Suite::Aegis128X4,
+            AegisVariant::Aegis256 => Suite::Aegis256,
+            AegisVariant::Aegis256X2 => Suite::Aegis256X2,
+            AegisVariant::Aegis256X4 => Suite::Aegis256X4,
+            AegisVariant::Checksum => Suite::Checksum,
+        }
     }
 }
 
@@ -203,6 +278,19 @@ mod tests {
             Err(Error::MessageTooLong)
         );
         assert_eq!(Suite::Aegis128L.check_message_len(usize::MAX), Ok(()));
+    }
+
+    #[test]
+    fn constructions_name_their_suite() {
+        for s in Suite::ALL {
+            match s.construction() {
+                Construction::AesGcm { aes256 } => {
+                    assert_eq!(s, [Suite::Aes128Gcm, Suite::Aes256Gcm][usize::from(aes256)]);
+                }
+                Construction::ChaCha20Poly1305 => assert_eq!(s, Suite::ChaCha20Poly1305),
+                Construction::Aegis(v) => assert_eq!(v.suite(), s),
+            }
+        }
     }
 
     #[test]

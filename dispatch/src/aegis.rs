@@ -1,89 +1,86 @@
-//! The AEGIS suites (and the `checksum` suite, AEGIS-128L under an all-zero
-//! key and nonce) routed to `pageseal_core::aegis`, generic over a backend's
-//! lane types. Each hardware backend instantiates these inside its
-//! `#[target_feature]` functions, so the whole state machine is compiled
-//! with the backend's instructions.
+//! The AEGIS suites (and the `checksum` suite) on a hardware backend:
+//! [`Aegis`], the keyed suite, and [`aegis_kernels!`], which compiles
+//! `pageseal_core::aegis::{seal_variant, open_variant}` (the one place
+//! that maps each variant to its construction and lane count) on a
+//! backend's lane set inside `#[target_feature]` functions, so the whole
+//! state machine is compiled with the backend's instructions.
 
-use pageseal_core::aegis::{AesLanes, open128, open256, seal128, seal256, tag128};
-use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
+use pageseal_core::{AegisVariant, Error, Key, Suite, Tag};
 
-/// Key and nonce of the keyless `checksum` suite (as in `pageseal-core`).
-const CHECKSUM_KEY: [u8; 16] = [0; 16];
+use crate::arch::{AesProof, aegis};
+use crate::kernel::OnePass;
 
-/// A backend's lane types for one, two and four AES blocks.
-pub(crate) trait LaneSet {
-    /// One block: AEGIS-128L, AEGIS-256, checksum.
-    type L1: AesLanes;
-    /// Two blocks: AEGIS-128X2, AEGIS-256X2.
-    type L2: AesLanes;
-    /// Four blocks: AEGIS-128X4, AEGIS-256X4.
-    type L4: AesLanes;
+/// An AEGIS-based suite keyed for a backend with AES instructions: the key,
+/// expanded on every call as AEGIS does (wiped on drop by [`Key`]).
+pub(crate) struct Aegis {
+    proof: AesProof,
+    variant: AegisVariant,
+    key: Key,
 }
 
-/// Whether `suite` is one of the AEGIS-based suites handled here.
-pub(crate) fn is_aegis(suite: Suite) -> bool {
-    matches!(
-        suite,
-        Suite::Aegis128L
-            | Suite::Aegis128X2
-            | Suite::Aegis128X4
-            | Suite::Aegis256
-            | Suite::Aegis256X2
-            | Suite::Aegis256X4
-            | Suite::Checksum
-    )
-}
-
-/// The first `N` bytes of `bytes` (key and nonce lengths are checked by
-/// the cipher) as an array reference: no copy of the key to wipe.
-#[inline(always)]
-fn array<const N: usize>(bytes: &[u8]) -> &[u8; N] {
-    bytes[..N].try_into().expect("N bytes")
-}
-
-/// Seals `buf` with the AEGIS-based `suite` on lanes `S`.
-///
-/// `key` and `nonce` must have the suite's lengths (the cipher checks them).
-#[inline(always)]
-pub(crate) fn seal<S: LaneSet>(
-    suite: Suite,
-    key: &[u8],
-    nonce: &[u8],
-    aad: &[u8],
-    buf: &mut [u8],
-) -> Tag {
-    match suite {
-        Suite::Aegis128L => seal128::<S::L1>(array(key), array(nonce), aad, buf),
-        Suite::Aegis128X2 => seal128::<S::L2>(array(key), array(nonce), aad, buf),
-        Suite::Aegis128X4 => seal128::<S::L4>(array(key), array(nonce), aad, buf),
-        Suite::Aegis256 => seal256::<S::L1>(array(key), array(nonce), aad, buf),
-        Suite::Aegis256X2 => seal256::<S::L2>(array(key), array(nonce), aad, buf),
-        Suite::Aegis256X4 => seal256::<S::L4>(array(key), array(nonce), aad, buf),
-        _ => tag128::<S::L1>(&CHECKSUM_KEY, &CHECKSUM_KEY, aad, buf),
-    }
-}
-
-/// Opens `buf` with the AEGIS-based `suite` on lanes `S`; on a wrong tag
-/// `buf` is wiped and [`Error::Authentication`] returned.
-#[inline(always)]
-pub(crate) fn open<S: LaneSet>(
-    suite: Suite,
-    key: &[u8],
-    nonce: &[u8],
-    aad: &[u8],
-    buf: &mut [u8],
-    tag: &Tag,
-) -> Result<(), Error> {
-    match suite {
-        Suite::Aegis128L => open128::<S::L1>(array(key), array(nonce), aad, buf, tag),
-        Suite::Aegis128X2 => open128::<S::L2>(array(key), array(nonce), aad, buf, tag),
-        Suite::Aegis128X4 => open128::<S::L4>(array(key), array(nonce), aad, buf, tag),
-        Suite::Aegis256 => open256::<S::L1>(array(key), array(nonce), aad, buf, tag),
-        Suite::Aegis256X2 => open256::<S::L2>(array(key), array(nonce), aad, buf, tag),
-        Suite::Aegis256X4 => open256::<S::L4>(array(key), array(nonce), aad, buf, tag),
-        _ => {
-            let computed = tag128::<S::L1>(&CHECKSUM_KEY, &CHECKSUM_KEY, aad, buf);
-            verify_or_wipe(&computed, tag, buf)
+impl Aegis {
+    /// Keys `variant` with `key` (length already checked).
+    pub(crate) fn new(proof: AesProof, variant: AegisVariant, key: Key) -> Aegis {
+        Aegis {
+            proof,
+            variant,
+            key,
         }
     }
 }
+
+impl OnePass for Aegis {
+    fn suite(&self) -> Suite {
+        self.variant.suite()
+    }
+
+    #[inline]
+    fn run<const DECRYPT: bool>(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<Tag, Error> {
+        let key = self.key.as_bytes();
+        if DECRYPT {
+            aegis::open(self.proof, self.variant, key, nonce, aad, buf, tag).map(|()| *tag)
+        } else {
+            Ok(aegis::seal(self.proof, self.variant, key, nonce, aad, buf))
+        }
+    }
+}
+
+/// Defines `$seal` and `$open`, `pageseal_core::aegis::seal_variant` and
+/// `open_variant` on the lane set `$set`, compiled with `$features`. They
+/// are unsafe to call unless the CPU has `$features`.
+macro_rules! aegis_kernels {
+    ($seal:ident, $open:ident, $set:ty, $features:literal) => {
+        /// Seals with an AEGIS variant on this lane set.
+        #[target_feature(enable = $features)]
+        fn $seal(
+            variant: AegisVariant,
+            key: &[u8],
+            nonce: &[u8],
+            aad: &[u8],
+            buf: &mut [u8],
+        ) -> Tag {
+            pageseal_core::aegis::seal_variant::<$set>(variant, key, nonce, aad, buf)
+        }
+
+        /// Opens with an AEGIS variant on this lane set; wipes `buf` when
+        /// the tag does not match.
+        #[target_feature(enable = $features)]
+        fn $open(
+            variant: AegisVariant,
+            key: &[u8],
+            nonce: &[u8],
+            aad: &[u8],
+            buf: &mut [u8],
+            tag: &Tag,
+        ) -> Result<(), Error> {
+            pageseal_core::aegis::open_variant::<$set>(variant, key, nonce, aad, buf, tag)
+        }
+    };
+}
+pub(crate) use aegis_kernels;

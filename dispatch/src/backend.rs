@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use pageseal_core::Suite;
+use pageseal_core::{Construction, Suite};
 
+use crate::arch::Isa;
 use crate::detect::{Cpu, Feature};
 use crate::error::Error;
 
@@ -105,14 +106,14 @@ impl Backend {
     pub fn has_kernel(self, suite: Suite) -> bool {
         match self {
             Backend::Portable => true,
-            _ => crate::arch::has_kernel(self, suite),
+            _ => Isa::of(self).is_some_and(|isa| isa.kernels().has(suite)),
         }
     }
 
     /// Whether the backend can run `suite` here: it has a kernel for it and
     /// the CPU has the features it needs.
     pub fn is_available(self, suite: Suite) -> bool {
-        self.has_kernel(suite) && Cpu::detect().has_all(self.features())
+        Choice::prove(self, suite, Cpu::detect()).is_some()
     }
 }
 
@@ -143,12 +144,7 @@ pub fn available_backends(suite: Suite) -> impl Iterator<Item = Backend> {
 /// `--cfg pageseal_backend="portable"` (for testing the constant-time path
 /// through every layer, e.g. together with the primitive crates' soft cfgs).
 pub fn backend_for(suite: Suite) -> Backend {
-    if cfg!(pageseal_backend = "portable") {
-        return Backend::Portable;
-    }
-    available_backends(suite)
-        .next()
-        .unwrap_or(Backend::Portable)
+    Choice::best(suite).backend()
 }
 
 /// The suite `auto` picks: the fastest authenticated suite on this CPU.
@@ -160,7 +156,7 @@ pub fn backend_for(suite: Suite) -> Backend {
 /// ChaCha20-Poly1305 is the fastest suite that stays constant time.
 pub fn recommended_suite() -> Suite {
     let cpu = Cpu::detect();
-    if Backend::Vaes256.is_available(Suite::Aegis128X2) {
+    if Choice::prove(Backend::Vaes256, Suite::Aegis128X2, cpu).is_some() {
         Suite::Aegis128X2
     } else if cpu.has(Feature::AesNi) || cpu.has(Feature::ArmAesPmull) {
         Suite::Aegis128L
@@ -169,11 +165,98 @@ pub fn recommended_suite() -> Suite {
     }
 }
 
-/// Fails with [`Error::Unsupported`] unless `backend` can run `suite` here.
-pub(crate) fn require(backend: Backend, suite: Suite) -> Result<Cpu, Error> {
-    if backend.is_available(suite) {
-        Ok(Cpu::detect())
-    } else {
-        Err(Error::Unsupported { backend, suite })
+/// Which constructions a backend has kernels for: the AES ones (AES-GCM
+/// and the AEGIS family with `checksum`) and ChaCha20-Poly1305.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Kernels {
+    /// AES-GCM, the AEGIS family and `checksum`.
+    pub(crate) aes: bool,
+    /// ChaCha20-Poly1305.
+    pub(crate) chacha: bool,
+}
+
+impl Kernels {
+    /// Whether there is a kernel for `suite`.
+    pub(crate) fn has(self, suite: Suite) -> bool {
+        match suite.construction() {
+            Construction::AesGcm { .. } | Construction::Aegis(_) => self.aes,
+            Construction::ChaCha20Poly1305 => self.chacha,
+        }
+    }
+}
+
+/// Proof that detection found every feature of one hardware backend: the
+/// only way to reach the `#[target_feature]` kernels of the architecture
+/// modules, which draw the proofs their kernels take from it. Created only
+/// by [`Proven::check`].
+#[derive(Clone, Copy)]
+pub(crate) struct Proven(Isa);
+
+impl Proven {
+    /// The proof for `backend`, if it is a hardware backend of this
+    /// architecture and `cpu` has all of its features.
+    pub(crate) fn check(backend: Backend, cpu: Cpu) -> Option<Proven> {
+        let isa = Isa::of(backend)?;
+        cpu.has_all(backend.features()).then_some(Proven(isa))
+    }
+
+    /// The backend proven, as the architecture names it.
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    pub(crate) fn isa(self) -> Isa {
+        self.0
+    }
+
+    /// The backend proven.
+    pub(crate) fn backend(self) -> Backend {
+        self.0.backend()
+    }
+}
+
+/// A backend that can run a suite here, with the proof of it: the
+/// dispatch decision, taken once per cipher from one look at the CPU.
+#[derive(Clone, Copy)]
+pub(crate) enum Choice {
+    /// The portable path (always possible).
+    Portable,
+    /// A hardware backend: detection found its features, and it has a
+    /// kernel for the suite.
+    Hardware(Proven),
+}
+
+impl Choice {
+    /// The choice of `backend` for `suite` on `cpu`, if the backend has a
+    /// kernel for the suite and `cpu` its features.
+    pub(crate) fn prove(backend: Backend, suite: Suite, cpu: Cpu) -> Option<Choice> {
+        match backend {
+            Backend::Portable => Some(Choice::Portable),
+            _ if backend.has_kernel(suite) => Proven::check(backend, cpu).map(Choice::Hardware),
+            _ => None,
+        }
+    }
+
+    /// The fastest backend for `suite` on this CPU ([`backend_for`]).
+    pub(crate) fn best(suite: Suite) -> Choice {
+        if cfg!(pageseal_backend = "portable") {
+            return Choice::Portable;
+        }
+        let cpu = Cpu::detect();
+        Backend::ALL
+            .into_iter()
+            .find_map(|b| Choice::prove(b, suite, cpu))
+            .unwrap_or(Choice::Portable)
+    }
+
+    /// `backend` for `suite`, or [`Error::Unsupported`] when it cannot run
+    /// the suite here.
+    pub(crate) fn require(backend: Backend, suite: Suite) -> Result<Choice, Error> {
+        Choice::prove(backend, suite, Cpu::detect()).ok_or(Error::Unsupported { backend, suite })
+    }
+
+    /// The backend chosen.
+    pub(crate) fn backend(self) -> Backend {
+        match self {
+            Choice::Portable => Backend::Portable,
+            Choice::Hardware(proof) => proof.backend(),
+        }
     }
 }

@@ -14,11 +14,13 @@
 //! Sealing hashes each batch's ciphertext after encrypting it (during the
 //! next batch's rounds); opening hashes it before decrypting (during its
 //! own rounds), then the caller compares tags in constant time and wipes
-//! the buffer on a mismatch ([`finish`]).
+//! the buffer on a mismatch ([`ChaCha`]).
 
 use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
 use zeroize::Zeroize;
 
+use crate::arch::{ChaChaProof, chacha};
+use crate::kernel::OnePass;
 use crate::poly1305::Poly1305;
 use crate::wipe::wipe;
 
@@ -49,11 +51,11 @@ pub(crate) trait Lanes: Copy {
 }
 
 /// A ChaCha20 key as state words (wiped on drop).
-pub(crate) struct Words(pub(crate) [u32; 8]);
+struct Words([u32; 8]);
 
 impl Words {
     /// The words of the 32-byte `key` (length already checked).
-    pub(crate) fn new(key: &[u8]) -> Words {
+    fn new(key: &[u8]) -> Words {
         let mut words = [0u32; 8];
         for (w, bytes) in words.iter_mut().zip(key.chunks_exact(4)) {
             *w = le32(bytes);
@@ -73,24 +75,43 @@ fn le32(bytes: &[u8]) -> u32 {
     u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
 }
 
-/// Checks the message length and returns the 12-byte `nonce` (length
-/// already checked) as state words.
-pub(crate) fn start(nonce: &[u8], len: usize) -> Result<[u32; 3], Error> {
-    Suite::ChaCha20Poly1305.check_message_len(len)?;
-    Ok([le32(&nonce[0..]), le32(&nonce[4..]), le32(&nonce[8..])])
+/// ChaCha20-Poly1305 keyed for a backend with a ChaCha20 kernel (the
+/// architecture's `chacha::crypt`).
+pub(crate) struct ChaCha {
+    proof: ChaChaProof,
+    key: Words,
 }
 
-/// After [`crypt`]: when opening, compares `computed` with `tag` in
-/// constant time and wipes `buf` on a mismatch.
-pub(crate) fn finish<const DECRYPT: bool>(
-    computed: Tag,
-    tag: &Tag,
-    buf: &mut [u8],
-) -> Result<Tag, Error> {
-    if DECRYPT {
-        verify_or_wipe(&computed, tag, buf)?;
+impl ChaCha {
+    /// Keys the kernel with the 32-byte `key` (length already checked).
+    pub(crate) fn new(proof: ChaChaProof, key: &[u8]) -> ChaCha {
+        ChaCha {
+            proof,
+            key: Words::new(key),
+        }
     }
-    Ok(computed)
+}
+
+impl OnePass for ChaCha {
+    fn suite(&self) -> Suite {
+        Suite::ChaCha20Poly1305
+    }
+
+    fn run<const DECRYPT: bool>(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<Tag, Error> {
+        Suite::ChaCha20Poly1305.check_message_len(buf.len())?;
+        let nonce = [le32(&nonce[0..]), le32(&nonce[4..]), le32(&nonce[8..])];
+        let computed = chacha::crypt::<DECRYPT>(self.proof, &self.key.0, &nonce, aad, buf);
+        if DECRYPT {
+            verify_or_wipe(&computed, tag, buf)?;
+        }
+        Ok(computed)
+    }
 }
 
 /// Encrypts (or decrypts) `buf` in place on `V` batches (the tail on `T`)

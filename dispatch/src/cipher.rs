@@ -4,12 +4,12 @@ use core::fmt;
 
 use pageseal_core::{Aead, Portable, Suite, Tag};
 
-use crate::backend::{Backend, backend_for, require};
+use crate::backend::{Backend, Choice};
 use crate::error::Error;
 
 /// A keyed cipher for one suite, running on one backend.
 ///
-/// [`Cipher::new`] picks the backend with [`backend_for`];
+/// [`Cipher::new`] picks the backend with [`crate::backend_for`];
 /// [`Cipher::with_backend`] forces one. Every backend produces exactly the
 /// bytes of `pageseal_core::Portable`. Key material is wiped on drop and
 /// never printed.
@@ -23,14 +23,17 @@ pub struct Cipher {
 enum Inner {
     Portable(Portable),
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    Hardware(crate::arch::Keyed),
+    Hardware(crate::kernel::Keyed),
 }
 
 impl Cipher {
     /// Keys `suite` with `key` (empty for [`Suite::Checksum`]) on the
-    /// fastest backend this CPU has for it.
+    /// fastest backend this CPU has for it ([`crate::backend_for`]).
+    ///
+    /// The CPU is consulted once (a cached load): the choice carries the
+    /// proof that its kernel may run, and nothing asks again.
     pub fn new(suite: Suite, key: &[u8]) -> Result<Cipher, Error> {
-        Cipher::with_backend(suite, key, backend_for(suite))
+        Cipher::keyed(suite, key, Choice::best(suite))
     }
 
     /// Keys `suite` with `key` on `backend`.
@@ -39,19 +42,22 @@ impl Cipher {
     /// instructions or the backend has no kernel for the suite (see
     /// [`Backend::is_available`]); [`Backend::Portable`] always works.
     pub fn with_backend(suite: Suite, key: &[u8], backend: Backend) -> Result<Cipher, Error> {
-        let cpu = require(backend, suite)?;
-        let inner = match backend {
-            Backend::Portable => Inner::Portable(Portable::new(suite, key)?),
+        Cipher::keyed(suite, key, Choice::require(backend, suite)?)
+    }
+
+    /// Keys `suite` with `key` on the backend `choice` proved.
+    fn keyed(suite: Suite, key: &[u8], choice: Choice) -> Result<Cipher, Error> {
+        let backend = choice.backend();
+        let inner = match choice {
+            Choice::Portable => Inner::Portable(Portable::new(suite, key)?),
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-            _ => match crate::arch::Keyed::new(backend, cpu, suite, key)? {
+            Choice::Hardware(proof) => match crate::kernel::Keyed::new(proof, suite, key)? {
                 Some(keyed) => Inner::Hardware(keyed),
                 None => return Err(Error::Unsupported { backend, suite }),
             },
             #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-            _ => {
-                let _ = cpu;
-                return Err(Error::Unsupported { backend, suite });
-            }
+            // No proof exists on this target (`Proven` is uninhabited).
+            Choice::Hardware(_) => return Err(Error::Unsupported { backend, suite }),
         };
         Ok(Cipher { backend, inner })
     }
@@ -70,20 +76,6 @@ impl fmt::Debug for Cipher {
             self.suite(),
             self.backend
         )
-    }
-}
-
-/// Checks that `nonce` has the length `suite` needs.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-fn check_nonce(suite: Suite, nonce: &[u8]) -> Result<(), pageseal_core::Error> {
-    if nonce.len() == suite.nonce_len() {
-        Ok(())
-    } else {
-        Err(pageseal_core::Error::InvalidNonceLength {
-            suite,
-            expected: suite.nonce_len(),
-            actual: nonce.len(),
-        })
     }
 }
 
@@ -106,7 +98,7 @@ impl Aead for Cipher {
             Inner::Portable(p) => p.seal_detached(nonce, aad, buf),
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             Inner::Hardware(h) => {
-                check_nonce(h.suite(), nonce)?;
+                pageseal_core::check_nonce(h.suite(), nonce)?;
                 h.seal(nonce, aad, buf)
             }
         }
@@ -123,7 +115,7 @@ impl Aead for Cipher {
             Inner::Portable(p) => p.open_detached(nonce, aad, buf, tag),
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             Inner::Hardware(h) => {
-                check_nonce(h.suite(), nonce)?;
+                pageseal_core::check_nonce(h.suite(), nonce)?;
                 h.open(nonce, aad, buf, tag)
             }
         }

@@ -1,28 +1,76 @@
-//! What the AES-GCM kernels of every architecture share: which suites they
-//! serve, the message length limit, and the scalar side of computing GHASH
+//! What the AES-GCM kernels of every architecture share: the keyed suite
+//! [`Gcm`] (the architecture modules supply its `setup` and `run`
+//! kernels), the message length limit, and the scalar side of computing GHASH
 //! in the POLYVAL domain (RFC 8452, appendix A): the hash key
 //! `mulX_POLYVAL(ByteReverse(H))`, the Karatsuba keys of its powers, the
 //! reduction constant, and the length block, all as POLYVAL's
 //! little-endian bytes.
 
-use pageseal_core::{Error, Suite};
+use pageseal_core::{Error, Suite, Tag};
 use zeroize::Zeroize;
+
+use crate::arch::AesProof;
+use crate::arch::gcm::{run, setup};
+use crate::arch::ghash::Powers;
+use crate::kernel::OnePass;
 
 /// `x^128 mod P` in POLYVAL's bit order: the reduction constant.
 pub(crate) const POLY: u128 = 0xc200_0000_0000_0000_0000_0000_0000_0001;
 
-/// AES-256-GCM or AES-128-GCM.
-pub(crate) fn suite(aes256: bool) -> Suite {
-    if aes256 {
-        Suite::Aes256Gcm
-    } else {
-        Suite::Aes128Gcm
+/// AES-GCM keyed for a backend with AES and carry-less multiplication:
+/// round keys and hash-key powers (in the layout of the architecture's
+/// `Powers`), wiped on drop. The kernels read both from here at each use
+/// and wipe whatever copies they make.
+pub(crate) struct Gcm {
+    /// The proof that the CPU runs the architecture's AES-GCM kernels.
+    pub(crate) proof: AesProof,
+    /// AES-256 (15 round keys) or AES-128 (11).
+    pub(crate) aes256: bool,
+    /// The AES round keys, as bytes.
+    pub(crate) round_keys: [[u8; 16]; 15],
+    /// The powers of the hash key.
+    pub(crate) powers: Powers,
+}
+
+impl Gcm {
+    /// Keys AES-GCM with a 16- or 32-byte `key` (length already checked).
+    pub(crate) fn new(proof: AesProof, key: &[u8]) -> Gcm {
+        let mut round_keys = [[0; 16]; 15];
+        let powers = setup(proof, key, &mut round_keys);
+        Gcm {
+            proof,
+            aes256: key.len() == 32,
+            round_keys,
+            powers,
+        }
     }
 }
 
-/// Whether `suite` is one of the AES-GCM suites.
-pub(crate) fn is_gcm(suite: Suite) -> bool {
-    matches!(suite, Suite::Aes128Gcm | Suite::Aes256Gcm)
+impl OnePass for Gcm {
+    fn suite(&self) -> Suite {
+        if self.aes256 {
+            Suite::Aes256Gcm
+        } else {
+            Suite::Aes128Gcm
+        }
+    }
+
+    fn run<const DECRYPT: bool>(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<Tag, Error> {
+        check_len(buf)?;
+        run::<DECRYPT>(self, nonce, aad, buf, tag)
+    }
+}
+
+impl Drop for Gcm {
+    fn drop(&mut self) {
+        self.round_keys.zeroize();
+    }
 }
 
 /// Fails with [`Error::MessageTooLong`] when `buf` is longer than AES-GCM

@@ -61,8 +61,12 @@
 //!
 //! All of the workspace's `unsafe` code is here. Kernels are
 //! `#[target_feature]` functions; the only way to call one is through a
-//! per-architecture proof value (`Proven`) that is created only after
-//! [`Cpu::detect`] found every feature the kernel enables. The one
+//! per-architecture proof value (`Proven`, and the `AesProof` or
+//! `ChaChaProof` it yields for a backend with such kernels) that is
+//! created only after [`Cpu::detect`] found every feature the kernel
+//! enables. The dispatch decision is made once per [`Cipher`]: choosing
+//! its backend takes the proof, the cipher carries it, and no later step
+//! (keying, sealing, opening) asks the CPU again. The one
 //! exception is the NEON backend, compiled only when the build itself
 //! enables NEON (`cfg(target_feature = "neon")`), so every CPU that runs
 //! the build has it. Forcing a backend the CPU lacks returns
@@ -115,13 +119,27 @@ use x86 as arch;
 /// Targets without hardware backends: only the portable path.
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod arch {
-    use pageseal_core::Suite;
+    use crate::backend::{Backend, Kernels};
 
-    use crate::backend::Backend;
+    /// No hardware backend exists on this target.
+    #[derive(Clone, Copy)]
+    pub(crate) enum Isa {}
 
-    /// No hardware kernel exists on this target.
-    pub(crate) fn has_kernel(_backend: Backend, _suite: Suite) -> bool {
-        false
+    impl Isa {
+        /// None: no backend but the portable one runs here.
+        pub(crate) fn of(_backend: Backend) -> Option<Isa> {
+            None
+        }
+
+        /// Unreachable: there is no hardware backend.
+        pub(crate) fn backend(self) -> Backend {
+            match self {}
+        }
+
+        /// Unreachable: there is no hardware backend.
+        pub(crate) fn kernels(self) -> Kernels {
+            match self {}
+        }
     }
 }
 

@@ -6,6 +6,11 @@
 //! so [`open128`] and [`open256`] decrypt into the caller's buffer and wipe
 //! it before returning when the tag does not match: no plaintext is ever
 //! handed back unverified.
+//!
+//! [`seal_variant`] and [`open_variant`] run any [`AegisVariant`] (the
+//! `checksum` suite included) on a [`LaneSet`]: the one place that says
+//! which construction and lane count each variant uses, for `Portable`
+//! ([`SoftSet`]) and every hardware backend of `pageseal-dispatch`.
 
 mod lanes;
 mod soft;
@@ -16,10 +21,48 @@ pub use soft::SoftLanes;
 
 use crate::aead::{Tag, verify_or_wipe};
 use crate::error::Error;
+use crate::suite::AegisVariant;
 use state::{Sponge, State128, State256};
 
 /// Largest rate of any variant (AEGIS-128X4: 128 bytes).
 const MAX_RATE: usize = 128;
+
+/// Key and nonce of the keyless `checksum` suite: AEGIS-128L under all
+/// zeros, used as a fast keyed-by-nobody checksum.
+const CHECKSUM_KEY: [u8; 16] = [0; 16];
+
+/// An implementation's lane types for one, two and four AES blocks: what
+/// [`seal_variant`] and [`open_variant`] need to run every variant.
+pub trait LaneSet {
+    /// One block: AEGIS-128L, AEGIS-256, checksum.
+    type L1: AesLanes;
+    /// Two blocks: AEGIS-128X2, AEGIS-256X2.
+    type L2: AesLanes;
+    /// Four blocks: AEGIS-128X4, AEGIS-256X4.
+    type L4: AesLanes;
+}
+
+/// The portable lane set: [`SoftLanes`] of one, two and four blocks.
+#[derive(Clone, Copy, Debug)]
+pub struct SoftSet;
+
+impl LaneSet for SoftSet {
+    type L1 = SoftLanes<1>;
+    type L2 = SoftLanes<2>;
+    type L4 = SoftLanes<4>;
+}
+
+/// The first `N` bytes of `bytes` as an array reference (no copy of the
+/// key to wipe).
+///
+/// # Panics
+/// When `bytes` is shorter than `N`.
+#[inline(always)]
+fn array<const N: usize>(bytes: &[u8]) -> &[u8; N] {
+    bytes[..N]
+        .try_into()
+        .expect("key or nonce shorter than the variant's")
+}
 
 #[inline(always)]
 fn absorb_ad<S: Sponge>(st: &mut S, aad: &[u8]) {
@@ -124,6 +167,60 @@ pub fn open256<L: AesLanes>(
     tag: &Tag,
 ) -> Result<(), Error> {
     open(State256::<L>::new(key, nonce), aad, buf, tag)
+}
+
+/// Seals `buf` in place with `variant` on the lanes of `S` and returns the
+/// tag (for [`AegisVariant::Checksum`], `key` and `nonce` are ignored and
+/// `buf` is left as it is: the tag alone protects it).
+///
+/// # Panics
+/// When `key` or `nonce` is shorter than the variant's suite needs; callers
+/// check both lengths first ([`crate::Key::new`], [`crate::check_nonce`]).
+#[inline(always)]
+pub fn seal_variant<S: LaneSet>(
+    variant: AegisVariant,
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> Tag {
+    match variant {
+        AegisVariant::Aegis128L => seal128::<S::L1>(array(key), array(nonce), aad, buf),
+        AegisVariant::Aegis128X2 => seal128::<S::L2>(array(key), array(nonce), aad, buf),
+        AegisVariant::Aegis128X4 => seal128::<S::L4>(array(key), array(nonce), aad, buf),
+        AegisVariant::Aegis256 => seal256::<S::L1>(array(key), array(nonce), aad, buf),
+        AegisVariant::Aegis256X2 => seal256::<S::L2>(array(key), array(nonce), aad, buf),
+        AegisVariant::Aegis256X4 => seal256::<S::L4>(array(key), array(nonce), aad, buf),
+        AegisVariant::Checksum => tag128::<S::L1>(&CHECKSUM_KEY, &CHECKSUM_KEY, aad, buf),
+    }
+}
+
+/// Opens `buf` in place with `variant` on the lanes of `S`; on a wrong tag
+/// wipes `buf` and returns [`Error::Authentication`].
+///
+/// # Panics
+/// As [`seal_variant`].
+#[inline(always)]
+pub fn open_variant<S: LaneSet>(
+    variant: AegisVariant,
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &Tag,
+) -> Result<(), Error> {
+    match variant {
+        AegisVariant::Aegis128L => open128::<S::L1>(array(key), array(nonce), aad, buf, tag),
+        AegisVariant::Aegis128X2 => open128::<S::L2>(array(key), array(nonce), aad, buf, tag),
+        AegisVariant::Aegis128X4 => open128::<S::L4>(array(key), array(nonce), aad, buf, tag),
+        AegisVariant::Aegis256 => open256::<S::L1>(array(key), array(nonce), aad, buf, tag),
+        AegisVariant::Aegis256X2 => open256::<S::L2>(array(key), array(nonce), aad, buf, tag),
+        AegisVariant::Aegis256X4 => open256::<S::L4>(array(key), array(nonce), aad, buf, tag),
+        AegisVariant::Checksum => {
+            let computed = tag128::<S::L1>(&CHECKSUM_KEY, &CHECKSUM_KEY, aad, buf);
+            verify_or_wipe(&computed, tag, buf)
+        }
+    }
 }
 
 #[cfg(test)]

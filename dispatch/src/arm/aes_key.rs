@@ -14,7 +14,8 @@
 //! These safe functions execute NEON and AES instructions. They are private
 //! to the crate, `#[inline(always)]`, and only called from the
 //! `#[target_feature(enable = "neon,aes")]` functions of [`super::gcm`],
-//! which run only for a [`super::Proven`] token (detection found ARMv8 AES).
+//! which run only for a [`super::AesProof`] token (detection found ARMv8
+//! AES).
 
 use core::arch::aarch64::{
     uint8x16_t, vaeseq_u8, vaesmcq_u8, vdupq_n_u8, vdupq_n_u32, veorq_u8, vgetq_lane_u32,
@@ -32,7 +33,8 @@ const RCON: [u8; 10] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1b, 0x
 #[allow(unknown_lints, inline_always_mismatching_target_features)]
 #[inline(always)]
 fn sub_word(word: u32) -> u32 {
-    // SAFETY: ARMv8 AES and NEON were detected (module documentation).
+    // SAFETY: ARMv8 AES and NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe {
         let columns = vreinterpretq_u8_u32(vdupq_n_u32(word));
         let sub = vaeseq_u8(columns, vdupq_n_u8(0));
@@ -92,8 +94,8 @@ pub(crate) fn encrypt<const RK: usize, const N: usize>(
         ($($i:literal)*) => {$(
             if $i + 2 < RK {
                 for v in &mut s {
-                    // SAFETY: ARMv8 AES and NEON were detected (module
-                    // documentation).
+                    // SAFETY: ARMv8 AES and NEON: every caller runs under
+                    // an `AesProof` (module documentation).
                     *v = unsafe { vaesmcq_u8(vaeseq_u8(*v, rk[$i])) };
                 }
             }

@@ -14,88 +14,68 @@
 //!
 //! # Soundness
 //!
-//! The kernels `setup` and `crypt` are `#[target_feature(enable =
-//! "neon,aes")]` functions called only from methods of a [`Gcm`], which
-//! holds a [`Proven`] token (detection found ARMv8 AES and PMULL). The
-//! helpers here are safe functions executing NEON instructions, private
-//! and `#[inline(always)]` into those kernels.
+//! The kernels `setup_kernel` and `crypt` are `#[target_feature(enable =
+//! "neon,aes")]` functions called only from `setup` and `run`, which take
+//! an [`AesProof`] (detection found ARMv8 AES and PMULL), directly or held
+//! by the [`Gcm`]. The helpers here are safe functions executing NEON
+//! instructions, private and `#[inline(always)]` into those kernels.
+//!
+//! # Key hygiene
+//!
+//! As on x86: the round keys loaded into registers are wiped when a call
+//! ends, and the hash-key powers are read from the table of [`Powers`]
+//! (wiped on drop) at each use, through a [`super::ghash::ChunkKeys`] view,
+//! never copied into a local table.
 
 use core::arch::aarch64::{
     uint8x16_t, uint32x4_t, uint64x2_t, veorq_u8, vreinterpretq_u8_u32, vreinterpretq_u32_u8,
     vsetq_lane_u32,
 };
 
-use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
+use pageseal_core::{Error, Tag, verify_or_wipe};
 use zeroize::Zeroize;
 
-use super::Proven;
+use super::AesProof;
 use super::aes_key::{encrypt, expand};
 use super::ghash::{
     CHUNK, Powers, as_bytes, bswap, ghash, ghash_padded, load_chunk, load64, mul, xor, zero,
 };
 use super::lanes::{load, store};
-use crate::gcm::{check_len, lengths};
-use crate::kernel::OnePass;
+use crate::gcm::{Gcm, lengths};
 
-/// AES-GCM keyed for the ARMv8 backend: round keys and hash-key powers,
-/// wiped on drop.
-pub(crate) struct Gcm {
-    _proof: Proven,
-    aes256: bool,
-    round_keys: [[u8; 16]; 15],
-    powers: Powers,
+/// Expands `key` into `round_keys` and returns the powers of the hash key.
+pub(crate) fn setup(_proof: AesProof, key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
+    // SAFETY: an `AesProof` exists only after detection found ARMv8 AES
+    // (with NEON and PMULL), the features `setup_kernel` enables.
+    unsafe { setup_kernel(key, round_keys) }
 }
 
-impl Gcm {
-    /// Keys AES-GCM with a 16- or 32-byte `key` (length already checked).
-    pub(crate) fn new(proof: Proven, key: &[u8]) -> Gcm {
-        let mut round_keys = [[0; 16]; 15];
-        // SAFETY: `proof` certifies ARMv8 AES (with NEON and PMULL), the
-        // features `setup` enables.
-        let powers = unsafe { setup(key, &mut round_keys) };
-        Gcm {
-            _proof: proof,
-            aes256: key.len() == 32,
-            round_keys,
-            powers,
-        }
-    }
-}
-
-impl OnePass for Gcm {
-    fn suite(&self) -> Suite {
-        crate::gcm::suite(self.aes256)
-    }
-
-    fn run<const DECRYPT: bool>(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<Tag, Error> {
-        check_len(buf)?;
-        if self.aes256 {
-            // SAFETY: a `Gcm` holds a `Proven`, created only after detection
-            // found ARMv8 AES (with NEON and PMULL), the kernel's features.
-            unsafe { crypt::<15, DECRYPT>(self, nonce, aad, buf, tag) }
-        } else {
-            // SAFETY: as above.
-            unsafe { crypt::<11, DECRYPT>(self, nonce, aad, buf, tag) }
-        }
-    }
-}
-
-impl Drop for Gcm {
-    fn drop(&mut self) {
-        self.round_keys.zeroize();
+/// Seals `buf` (`DECRYPT == false`) or opens it against `tag` (length
+/// already checked).
+#[inline]
+pub(crate) fn run<const DECRYPT: bool>(
+    gcm: &Gcm,
+    nonce: &[u8],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &Tag,
+) -> Result<Tag, Error> {
+    let AesProof(()) = gcm.proof;
+    if gcm.aes256 {
+        // SAFETY: `gcm.proof` is an `AesProof`, which exists only after
+        // detection found ARMv8 AES (with NEON and PMULL), the kernel's
+        // features.
+        unsafe { crypt::<15, DECRYPT>(gcm, nonce, aad, buf, tag) }
+    } else {
+        // SAFETY: as above.
+        unsafe { crypt::<11, DECRYPT>(gcm, nonce, aad, buf, tag) }
     }
 }
 
 /// Expands `key` into `round_keys` and returns the powers of the hash key
 /// `H = AES_K(0)`.
 #[target_feature(enable = "neon,aes")]
-fn setup(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
+fn setup_kernel(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
     expand(key, round_keys);
     let mut rk = [as_bytes(zero()); 15];
     for (k, bytes) in rk.iter_mut().zip(round_keys.iter()) {
@@ -120,7 +100,8 @@ fn setup(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
 #[inline(always)]
 fn counter_block(j0: uint32x4_t, counter: u32) -> uint8x16_t {
     let word = u32::from_le_bytes(counter.to_be_bytes());
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe { vreinterpretq_u8_u32(vsetq_lane_u32::<3>(word, j0)) }
 }
 
@@ -145,7 +126,8 @@ fn keystream<const RK: usize>(
 #[inline(always)]
 fn xor_keystream(blocks: &mut [uint8x16_t; CHUNK], ks: &[uint8x16_t; CHUNK]) {
     for (b, k) in blocks.iter_mut().zip(ks) {
-        // SAFETY: NEON was detected (module documentation).
+        // SAFETY: NEON: every caller runs under an `AesProof` (detection
+        // found ARMv8 AES and PMULL, with NEON; module documentation).
         *b = unsafe { veorq_u8(*b, *k) };
     }
 }
@@ -258,7 +240,8 @@ fn finish<const RK: usize>(
     let s = as_bytes(bswap(as_bytes(mul(xor(acc, lengths), gcm.powers.h1()))));
     let [mask] = encrypt(rk, [counter_block(j0, 1)]);
     let mut tag = [0u8; 16];
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     store(unsafe { veorq_u8(s, mask) }, &mut tag);
     tag
 }

@@ -6,13 +6,16 @@
 //! summed, and the sum reduced once (Montgomery reduction by
 //! `x^128 + x^127 + x^126 + x^121 + 1`: two 64-bit folds with `PMULL`).
 //!
+//! The powers are read from [`Powers`] (wiped on drop) at each use, through
+//! a [`ChunkKeys`] view: the kernels keep no copy of them.
+//!
 //! # Soundness
 //!
 //! These safe functions execute NEON and PMULL instructions. They are
 //! private to the crate, `#[inline(always)]`, and only called from the
 //! `#[target_feature(enable = "neon,aes")]` functions of [`super::gcm`],
-//! which run only for a [`super::Proven`] token (detection found ARMv8 AES,
-//! which `cpufeatures` reports together with PMULL).
+//! which run only for a [`super::AesProof`] token (detection found ARMv8
+//! AES, which `cpufeatures` reports together with PMULL).
 
 use core::arch::aarch64::{
     uint8x16_t, uint64x2_t, vdupq_n_u64, veorq_u64, vextq_u8, vextq_u64, vgetq_lane_u64,
@@ -38,10 +41,12 @@ pub(crate) struct Powers {
     folded: [[u8; 16]; 2 * CHUNK],
 }
 
-/// The hash-key material one chunk of blocks is multiplied with.
-pub(crate) struct ChunkKeys {
-    powers: [uint64x2_t; CHUNK],
-    folded: [uint64x2_t; CHUNK],
+/// The hash-key material one chunk of blocks is multiplied with: a view
+/// into [`Powers`], loaded at each use, so that the kernels make no copy of
+/// it that would need wiping (as on x86).
+pub(crate) struct ChunkKeys<'a> {
+    powers: &'a [[u8; 16]],
+    folded: &'a [[u8; 16]],
 }
 
 impl Powers {
@@ -74,17 +79,12 @@ impl Powers {
     /// The keys for a chunk of `n` blocks: lane `i` gets `H^(n-i)` (and
     /// its Karatsuba key), lanes at `n` and after get zero.
     #[inline(always)]
-    pub(crate) fn chunk(&self, n: usize) -> ChunkKeys {
+    pub(crate) fn chunk(&self, n: usize) -> ChunkKeys<'_> {
         let start = CHUNK - n;
-        let mut keys = ChunkKeys {
-            powers: [zero(); CHUNK],
-            folded: [zero(); CHUNK],
-        };
-        for (i, (p, f)) in keys.powers.iter_mut().zip(&mut keys.folded).enumerate() {
-            *p = load64(&self.powers[start + i]);
-            *f = load64(&self.folded[start + i]);
+        ChunkKeys {
+            powers: &self.powers[start..start + CHUNK],
+            folded: &self.folded[start..start + CHUNK],
         }
-        keys
     }
 }
 
@@ -98,35 +98,40 @@ impl Drop for Powers {
 /// Loads 16 bytes as two 64-bit lanes.
 #[inline(always)]
 pub(crate) fn load64(bytes: &[u8]) -> uint64x2_t {
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe { vreinterpretq_u64_u8(load(bytes)) }
 }
 
 /// The bytes of `v`.
 #[inline(always)]
 pub(crate) fn as_bytes(v: uint64x2_t) -> uint8x16_t {
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe { vreinterpretq_u8_u64(v) }
 }
 
 /// The all-zero block.
 #[inline(always)]
 pub(crate) fn zero() -> uint64x2_t {
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe { vdupq_n_u64(0) }
 }
 
 /// Lane-wise XOR.
 #[inline(always)]
 pub(crate) fn xor(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe { veorq_u64(a, b) }
 }
 
 /// Reverses the 16 bytes of `v`: between GHASH's and POLYVAL's byte order.
 #[inline(always)]
 pub(crate) fn bswap(v: uint8x16_t) -> uint64x2_t {
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe {
         let halves = vrev64q_u8(v);
         vreinterpretq_u64_u8(vextq_u8::<8>(halves, halves))
@@ -139,7 +144,8 @@ pub(crate) fn bswap(v: uint8x16_t) -> uint64x2_t {
 #[allow(unknown_lints, inline_always_mismatching_target_features)]
 #[inline(always)]
 fn clmul_lo(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
-    // SAFETY: PMULL and NEON were detected (module documentation).
+    // SAFETY: PMULL and NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe { vreinterpretq_u64_p128(vmull_p64(vgetq_lane_u64::<0>(a), vgetq_lane_u64::<0>(b))) }
 }
 
@@ -149,7 +155,8 @@ fn clmul_lo(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
 #[allow(unknown_lints, inline_always_mismatching_target_features)]
 #[inline(always)]
 fn clmul_hi(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
-    // SAFETY: PMULL and NEON were detected (module documentation).
+    // SAFETY: PMULL and NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe {
         vreinterpretq_u64_p128(vmull_high_p64(
             vreinterpretq_p64_u64(a),
@@ -161,7 +168,8 @@ fn clmul_hi(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
 /// Swaps the 64-bit halves of `v`.
 #[inline(always)]
 fn swap_halves(v: uint64x2_t) -> uint64x2_t {
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     unsafe { vextq_u64::<1>(v, v) }
 }
 
@@ -177,12 +185,14 @@ pub(crate) fn mul(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
 #[inline(always)]
 fn reduce(lo: uint64x2_t, mid: uint64x2_t, hi: uint64x2_t) -> uint64x2_t {
     // `POLY`'s high half in the low lane.
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     let poly = unsafe { vdupq_n_u64((POLY >> 64) as u64) };
     // Two Montgomery folds of 64 bits each: the low half times POLY's
     // high half, added to the halves swapped.
     let fold = |v: uint64x2_t| xor(swap_halves(v), clmul_lo(v, poly));
-    // SAFETY: NEON was detected (module documentation).
+    // SAFETY: NEON: every caller runs under an `AesProof` (detection
+    // found ARMv8 AES and PMULL, with NEON; module documentation).
     let (lo, hi) = unsafe {
         (
             xor(lo, vextq_u64::<1>(zero(), mid)),
@@ -200,12 +210,9 @@ fn reduce(lo: uint64x2_t, mid: uint64x2_t, hi: uint64x2_t) -> uint64x2_t {
 #[inline(always)]
 pub(crate) fn ghash(acc: uint64x2_t, blocks: &[uint8x16_t; CHUNK], keys: &ChunkKeys) -> uint64x2_t {
     let (mut lo, mut mid, mut hi) = (zero(), zero(), zero());
-    for (r, ((&block, &h), &hk)) in blocks
-        .iter()
-        .zip(&keys.powers)
-        .zip(&keys.folded)
-        .enumerate()
-    {
+    for (r, ((&block, h), hk)) in blocks.iter().zip(keys.powers).zip(keys.folded).enumerate() {
+        // Loaded from the wiped table at each use: no copy to wipe.
+        let (h, hk) = (load64(h), load64(hk));
         let mut x = bswap(block);
         if r == 0 {
             x = xor(x, acc);

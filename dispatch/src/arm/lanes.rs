@@ -8,9 +8,9 @@
 //!
 //! The [`AesLanes`] methods are safe functions executing NEON and AES
 //! instructions. The type is private to the crate and only used inside the
-//! `#[target_feature(enable = "neon,aes")]` kernels of [`super`], reached
-//! only through a [`super::Keyed`], which is created only after detection
-//! found ARMv8 AES. Every method is `#[inline(always)]` into those kernels.
+//! `#[target_feature(enable = "neon,aes")]` kernels of [`super::aegis`],
+//! reached only with a [`super::AesProof`], which is created only after
+//! detection found ARMv8 AES. Every method is `#[inline(always)]` into those kernels.
 
 use core::arch::aarch64::{
     uint8x16_t, vaeseq_u8, vaesmcq_u8, vandq_u8, vdupq_n_u8, veorq_u8, vld1q_u8, vst1q_u8,
@@ -28,7 +28,7 @@ pub(crate) struct Neon<const N: usize>([uint8x16_t; N]);
 pub(super) fn load(bytes: &[u8]) -> uint8x16_t {
     let block: &[u8; 16] = bytes[..16].try_into().expect("16 bytes");
     // SAFETY: `block` is 16 readable bytes (`vld1q_u8` needs no alignment);
-    // NEON was detected (module documentation).
+    // NEON: every caller runs under an `AesProof` (module documentation).
     unsafe { vld1q_u8(block.as_ptr()) }
 }
 
@@ -37,7 +37,7 @@ pub(super) fn load(bytes: &[u8]) -> uint8x16_t {
 pub(super) fn store(v: uint8x16_t, out: &mut [u8]) {
     let block: &mut [u8; 16] = (&mut out[..16]).try_into().expect("16 bytes");
     // SAFETY: `block` is 16 writable bytes (`vst1q_u8` needs no alignment);
-    // NEON was detected (module documentation).
+    // NEON: every caller runs under an `AesProof` (module documentation).
     unsafe { vst1q_u8(block.as_mut_ptr(), v) }
 }
 
@@ -71,7 +71,8 @@ impl<const N: usize> AesLanes for Neon<N> {
     fn xor(self, other: Self) -> Self {
         let mut out = self.0;
         for (o, b) in out.iter_mut().zip(other.0) {
-            // SAFETY: NEON was detected (module documentation).
+            // SAFETY: NEON: every caller runs under an `AesProof` (detection
+            // found ARMv8 AES and PMULL, with NEON; module documentation).
             *o = unsafe { veorq_u8(*o, b) };
         }
         Neon(out)
@@ -81,7 +82,8 @@ impl<const N: usize> AesLanes for Neon<N> {
     fn and(self, other: Self) -> Self {
         let mut out = self.0;
         for (o, b) in out.iter_mut().zip(other.0) {
-            // SAFETY: NEON was detected (module documentation).
+            // SAFETY: NEON: every caller runs under an `AesProof` (detection
+            // found ARMv8 AES and PMULL, with NEON; module documentation).
             *o = unsafe { vandq_u8(*o, b) };
         }
         Neon(out)
@@ -94,7 +96,8 @@ impl<const N: usize> AesLanes for Neon<N> {
     fn aes_round(self, round_key: Self) -> Self {
         let mut out = self.0;
         for (o, k) in out.iter_mut().zip(round_key.0) {
-            // SAFETY: ARMv8 AES and NEON were detected (module documentation).
+            // SAFETY: ARMv8 AES and NEON: every caller runs under an `AesProof` (detection
+            // found ARMv8 AES and PMULL, with NEON; module documentation).
             *o = unsafe { veorq_u8(vaesmcq_u8(vaeseq_u8(*o, vdupq_n_u8(0))), k) };
         }
         Neon(out)

@@ -5,147 +5,75 @@
 //! with Poly1305, for every aarch64 CPU (NEON is part of the build's
 //! baseline; no AES extension needed).
 
+pub(crate) mod aegis;
 mod aes_key;
 #[cfg(target_feature = "neon")]
-mod chacha;
+pub(crate) mod chacha;
 #[cfg(target_feature = "neon")]
 mod chacha_lanes;
-mod gcm;
-mod ghash;
+pub(crate) mod gcm;
+pub(crate) mod ghash;
 mod lanes;
 
-use pageseal_core::{Error, Key, Suite, Tag};
+use crate::backend::{Backend, Kernels, Proven};
 
-use crate::aegis::{self, LaneSet};
-use crate::backend::Backend;
-use crate::detect::Cpu;
-use crate::kernel::OnePass;
-use lanes::Neon;
+/// The aarch64 backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Isa {
+    /// ARMv8 AES and PMULL (with NEON), found at run time.
+    Armv8,
+    /// NEON, part of the build.
+    Neon,
+}
 
-/// Proof that detection found ARMv8 AES and PMULL: the only way to reach
-/// the `#[target_feature]` kernels of this module.
+impl Isa {
+    /// The aarch64 backend `backend` stands for.
+    pub(crate) fn of(backend: Backend) -> Option<Isa> {
+        match backend {
+            Backend::Armv8 => Some(Isa::Armv8),
+            Backend::Neon => Some(Isa::Neon),
+            Backend::Portable | Backend::AesNi | Backend::Vaes256 | Backend::Vaes512 => None,
+        }
+    }
+
+    /// The backend of the level.
+    pub(crate) fn backend(self) -> Backend {
+        match self {
+            Isa::Armv8 => Backend::Armv8,
+            Isa::Neon => Backend::Neon,
+        }
+    }
+
+    /// What the backend has kernels for: AES on `armv8`, ChaCha20 on
+    /// `neon` when the build has NEON.
+    pub(crate) fn kernels(self) -> Kernels {
+        Kernels {
+            aes: self == Isa::Armv8,
+            chacha: self == Isa::Neon && cfg!(target_feature = "neon"),
+        }
+    }
+}
+
+/// Proof that detection found ARMv8 AES and PMULL (with NEON): the only
+/// way to reach the `#[target_feature(enable = "neon,aes")]` kernels of
+/// this module.
 #[derive(Clone, Copy)]
-pub(crate) struct Proven(());
+pub(crate) struct AesProof(());
 
-/// Whether an aarch64 kernel of `backend` exists for `suite`.
-pub(crate) fn has_kernel(backend: Backend, suite: Suite) -> bool {
-    match backend {
-        Backend::Armv8 => aegis::is_aegis(suite) || crate::gcm::is_gcm(suite),
-        Backend::Neon => cfg!(target_feature = "neon") && suite == Suite::ChaCha20Poly1305,
-        _ => false,
-    }
+/// The ChaCha20 kernel's proof: NEON is part of the build, so it carries
+/// nothing.
+#[cfg(target_feature = "neon")]
+#[derive(Clone, Copy)]
+pub(crate) struct ChaChaProof(());
+
+/// The proof for the AES kernels, for `armv8` (whose proof says detection
+/// found ARMv8 AES and PMULL).
+pub(crate) fn aes_proof(proof: Proven) -> Option<AesProof> {
+    proof.isa().kernels().aes.then_some(AesProof(()))
 }
 
-/// Lane types of the ARMv8 backend: X variants on several registers.
-struct NeonSet;
-impl LaneSet for NeonSet {
-    type L1 = Neon<1>;
-    type L2 = Neon<2>;
-    type L4 = Neon<4>;
-}
-
-/// Seals `buf` with an AEGIS-based `suite`, compiled with ARMv8 AES.
-#[target_feature(enable = "neon,aes")]
-fn seal_armv8(suite: Suite, key: &[u8], nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Tag {
-    aegis::seal::<NeonSet>(suite, key, nonce, aad, buf)
-}
-
-/// Opens `buf` with an AEGIS-based `suite`, compiled with ARMv8 AES.
-#[target_feature(enable = "neon,aes")]
-fn open_armv8(
-    suite: Suite,
-    key: &[u8],
-    nonce: &[u8],
-    aad: &[u8],
-    buf: &mut [u8],
-    tag: &Tag,
-) -> Result<(), Error> {
-    aegis::open::<NeonSet>(suite, key, nonce, aad, buf, tag)
-}
-
-/// A suite keyed for the ARMv8 or NEON backend.
-// No allocator to box the GCM tables with; a cipher is built once per key.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Keyed {
-    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
-    Aegis(Proven, Suite, Key),
-    /// AES-GCM with its round keys and hash-key powers.
-    Gcm(gcm::Gcm),
-    /// ChaCha20-Poly1305 on NEON with its key.
-    #[cfg(target_feature = "neon")]
-    ChaCha(chacha::ChaCha),
-}
-
-impl Keyed {
-    /// Keys `suite` for `backend`, or `None` when `cpu` lacks the backend's
-    /// features (ARMv8 AES and PMULL for `armv8`) or the backend has no
-    /// kernel for the suite.
-    pub(crate) fn new(
-        backend: Backend,
-        cpu: Cpu,
-        suite: Suite,
-        key: &[u8],
-    ) -> Result<Option<Keyed>, Error> {
-        let key = Key::new(suite, key)?;
-        if !(has_kernel(backend, suite) && cpu.has_all(backend.features())) {
-            return Ok(None);
-        }
-        // NEON is part of the build: no proof needed.
-        #[cfg(target_feature = "neon")]
-        if backend == Backend::Neon {
-            return Ok(Some(Keyed::ChaCha(chacha::ChaCha::new(key.as_bytes()))));
-        }
-        // Detection found ARMv8 AES and PMULL (with NEON): the proof.
-        let proof = Proven(());
-        Ok(Some(if crate::gcm::is_gcm(suite) {
-            Keyed::Gcm(gcm::Gcm::new(proof, key.as_bytes()))
-        } else {
-            Keyed::Aegis(proof, suite, key)
-        }))
-    }
-
-    /// The keyed suite.
-    pub(crate) fn suite(&self) -> Suite {
-        match self {
-            Keyed::Aegis(_, suite, _) => *suite,
-            Keyed::Gcm(gcm) => gcm.suite(),
-            #[cfg(target_feature = "neon")]
-            Keyed::ChaCha(chacha) => chacha.suite(),
-        }
-    }
-
-    /// Encrypts `buf` in place and returns the tag (nonce length checked).
-    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        match self {
-            Keyed::Aegis(_, suite, key) => {
-                // SAFETY: the `Proven` token exists only because `new`
-                // checked that detection found ARMv8 AES (with NEON), the
-                // features the kernel enables.
-                Ok(unsafe { seal_armv8(*suite, key.as_bytes(), nonce, aad, buf) })
-            }
-            Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
-            #[cfg(target_feature = "neon")]
-            Keyed::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
-        }
-    }
-
-    /// Verifies and decrypts `buf` in place, wiping it on a wrong tag.
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<(), Error> {
-        match self {
-            // SAFETY: as in `seal`, the `Proven` token vouches for ARMv8
-            // AES and NEON.
-            Keyed::Aegis(_, suite, key) => unsafe {
-                open_armv8(*suite, key.as_bytes(), nonce, aad, buf, tag)
-            },
-            Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
-            #[cfg(target_feature = "neon")]
-            Keyed::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
-        }
-    }
+/// The proof for the ChaCha20 kernel, for `neon`.
+#[cfg(target_feature = "neon")]
+pub(crate) fn chacha_proof(proof: Proven) -> Option<ChaChaProof> {
+    proof.isa().kernels().chacha.then_some(ChaChaProof(()))
 }

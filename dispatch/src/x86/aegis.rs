@@ -2,12 +2,14 @@
 //! `pageseal_core::aegis` compiled inside `#[target_feature]` functions, one
 //! pair (seal, open) per instruction-set level.
 
-use pageseal_core::{Error, Suite, Tag};
+use pageseal_core::aegis::LaneSet;
+use pageseal_core::{AegisVariant, Error, Tag};
 
+use super::Isa;
 use super::aesni_lanes::AesNi;
 use super::vaes_lanes::{Vaes256, Vaes512};
-use super::{Isa, Proven};
-use crate::aegis::{self, LaneSet};
+use crate::aegis::aegis_kernels;
+use crate::backend::Proven;
 
 /// AES-NI only: the X variants on two or four 128-bit registers.
 struct AesNiSet;
@@ -33,47 +35,25 @@ impl LaneSet for Vaes512Set {
     type L4 = Vaes512;
 }
 
-/// Defines a seal and an open kernel on lane set `$set` compiled with
-/// `$features`.
-macro_rules! kernels {
-    ($seal:ident, $open:ident, $set:ty, $features:literal) => {
-        #[target_feature(enable = $features)]
-        fn $seal(suite: Suite, key: &[u8], nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Tag {
-            aegis::seal::<$set>(suite, key, nonce, aad, buf)
-        }
-
-        #[target_feature(enable = $features)]
-        fn $open(
-            suite: Suite,
-            key: &[u8],
-            nonce: &[u8],
-            aad: &[u8],
-            buf: &mut [u8],
-            tag: &Tag,
-        ) -> Result<(), Error> {
-            aegis::open::<$set>(suite, key, nonce, aad, buf, tag)
-        }
-    };
-}
-
-kernels!(seal_aesni, open_aesni, AesNiSet, "aes,ssse3,sse4.1");
-kernels!(
+aegis_kernels!(seal_aesni, open_aesni, AesNiSet, "aes,ssse3,sse4.1");
+aegis_kernels!(
     seal_vaes256,
     open_vaes256,
     Vaes256Set,
     "aes,ssse3,sse4.1,avx2,vaes"
 );
-kernels!(
+aegis_kernels!(
     seal_vaes512,
     open_vaes512,
     Vaes512Set,
     "aes,ssse3,sse4.1,avx2,vaes,avx512f,avx512bw,avx512vl"
 );
 
-/// Seals with the AEGIS-based `suite` on the level `proof` vouches for.
+/// Seals with the AEGIS `variant` on the level `proof` vouches for.
+#[inline]
 pub(crate) fn seal(
     proof: Proven,
-    suite: Suite,
+    variant: AegisVariant,
     key: &[u8],
     nonce: &[u8],
     aad: &[u8],
@@ -81,21 +61,22 @@ pub(crate) fn seal(
 ) -> Tag {
     // `proof` is only created by `Proven::check` after detection found every
     // feature of its level, which are the features its kernel enables.
-    match proof.0 {
+    match proof.isa() {
         // SAFETY: `Isa::AesNi` proves AES-NI, SSSE3 and SSE4.1.
-        Isa::AesNi => unsafe { seal_aesni(suite, key, nonce, aad, buf) },
+        Isa::AesNi => unsafe { seal_aesni(variant, key, nonce, aad, buf) },
         // SAFETY: `Isa::Vaes256` proves those plus AVX2 and VAES.
-        Isa::Vaes256 => unsafe { seal_vaes256(suite, key, nonce, aad, buf) },
+        Isa::Vaes256 => unsafe { seal_vaes256(variant, key, nonce, aad, buf) },
         // SAFETY: `Isa::Vaes512` proves those plus AVX-512 F/BW/VL.
-        Isa::Vaes512 => unsafe { seal_vaes512(suite, key, nonce, aad, buf) },
+        Isa::Vaes512 => unsafe { seal_vaes512(variant, key, nonce, aad, buf) },
     }
 }
 
-/// Opens with the AEGIS-based `suite` on the level `proof` vouches for;
-/// wipes `buf` when the tag does not match.
+/// Opens with the AEGIS `variant` on the level `proof` vouches for; wipes
+/// `buf` when the tag does not match.
+#[inline]
 pub(crate) fn open(
     proof: Proven,
-    suite: Suite,
+    variant: AegisVariant,
     key: &[u8],
     nonce: &[u8],
     aad: &[u8],
@@ -103,12 +84,12 @@ pub(crate) fn open(
     tag: &Tag,
 ) -> Result<(), Error> {
     // As in `seal`, `proof` certifies the features its kernel enables.
-    match proof.0 {
+    match proof.isa() {
         // SAFETY: `Isa::AesNi` proves AES-NI, SSSE3 and SSE4.1.
-        Isa::AesNi => unsafe { open_aesni(suite, key, nonce, aad, buf, tag) },
+        Isa::AesNi => unsafe { open_aesni(variant, key, nonce, aad, buf, tag) },
         // SAFETY: `Isa::Vaes256` proves those plus AVX2 and VAES.
-        Isa::Vaes256 => unsafe { open_vaes256(suite, key, nonce, aad, buf, tag) },
+        Isa::Vaes256 => unsafe { open_vaes256(variant, key, nonce, aad, buf, tag) },
         // SAFETY: `Isa::Vaes512` proves those plus AVX-512 F/BW/VL.
-        Isa::Vaes512 => unsafe { open_vaes512(suite, key, nonce, aad, buf, tag) },
+        Isa::Vaes512 => unsafe { open_vaes512(variant, key, nonce, aad, buf, tag) },
     }
 }

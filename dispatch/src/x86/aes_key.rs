@@ -7,7 +7,7 @@
 //! These safe functions execute AES-NI instructions. They are private to
 //! the crate, `#[inline(always)]`, and only called from the
 //! `#[target_feature(enable = "aes,...")]` functions of [`super::gcm`],
-//! which run only for a [`super::Proven`] token (detection found AES-NI).
+//! which run only for a [`crate::backend::Proven`] token (detection found AES-NI).
 
 use core::arch::x86_64::{
     __m128i, _mm_aeskeygenassist_si128, _mm_setzero_si128, _mm_shuffle_epi32, _mm_slli_si128,

@@ -6,7 +6,7 @@
 //! The [`AesLanes`] methods are safe functions that execute AES-NI
 //! instructions. That is sound because the type is private to this crate
 //! and only used inside the `#[target_feature(enable = "aes,...")]` kernels
-//! of [`super::aegis`], which run only for a [`super::Proven`]
+//! of [`super::aegis`], which run only for a [`crate::backend::Proven`]
 //! token, itself created only after detection found AES-NI. Every method is
 //! `#[inline(always)]`, so it is compiled as part of those kernels.
 

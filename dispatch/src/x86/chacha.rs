@@ -2,60 +2,28 @@
 //! 8 blocks per AVX2 batch, or 16 per AVX-512 batch with AVX2 tails
 //! ([`super::chacha_lanes`]).
 
-use pageseal_core::{Error, Suite, Tag};
+use pageseal_core::Tag;
 
 use super::chacha_lanes::{Avx2, Avx512};
-use super::{Isa, Proven};
-use crate::chacha::{Words, crypt, finish, start};
-use crate::kernel::OnePass;
+use super::{ChaChaProof, Isa};
 
-/// Whether a kernel here runs `suite` on level `isa` (AVX2 is needed).
-pub(crate) fn has_kernel(isa: Isa, suite: Suite) -> bool {
-    suite == Suite::ChaCha20Poly1305 && isa != Isa::AesNi
-}
-
-/// ChaCha20-Poly1305 keyed for the AVX2 or AVX-512 level.
-pub(crate) struct ChaCha {
-    proof: Proven,
-    key: Words,
-}
-
-impl ChaCha {
-    /// Keys the kernel with the 32-byte `key` (length already checked), or
-    /// `None` when `proof`'s level has no AVX2.
-    pub(crate) fn new(proof: Proven, key: &[u8]) -> Option<ChaCha> {
-        if !has_kernel(proof.0, Suite::ChaCha20Poly1305) {
-            return None;
-        }
-        Some(ChaCha {
-            proof,
-            key: Words::new(key),
-        })
-    }
-}
-
-impl OnePass for ChaCha {
-    fn suite(&self) -> Suite {
-        Suite::ChaCha20Poly1305
-    }
-
-    fn run<const DECRYPT: bool>(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<Tag, Error> {
-        let nonce = start(nonce, buf.len())?;
-        let computed = if self.proof.0 == Isa::Vaes512 {
-            // SAFETY: `Isa::Vaes512` certifies AVX2 and AVX-512F/BW/VL.
-            unsafe { crypt_avx512::<DECRYPT>(&self.key.0, &nonce, aad, buf) }
-        } else {
-            // SAFETY: `new` keyed this only for a level with AVX2 (the
-            // VAES levels), which `proof` certifies.
-            unsafe { crypt_avx2::<DECRYPT>(&self.key.0, &nonce, aad, buf) }
-        };
-        finish::<DECRYPT>(computed, tag, buf)
+/// Encrypts (or decrypts) `buf` in place on the level `proof` vouches for
+/// and returns the tag of the ciphertext ([`crate::chacha::crypt`]).
+#[inline]
+pub(crate) fn crypt<const DECRYPT: bool>(
+    proof: ChaChaProof,
+    key: &[u32; 8],
+    nonce: &[u32; 3],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> Tag {
+    if proof.0 == Isa::Vaes512 {
+        // SAFETY: `Isa::Vaes512` certifies AVX2 and AVX-512F/BW/VL.
+        unsafe { crypt_avx512::<DECRYPT>(key, nonce, aad, buf) }
+    } else {
+        // SAFETY: a `ChaChaProof` exists only for the VAES levels
+        // (`super::chacha_proof`), which certify AVX2.
+        unsafe { crypt_avx2::<DECRYPT>(key, nonce, aad, buf) }
     }
 }
 
@@ -67,7 +35,7 @@ fn crypt_avx2<const DECRYPT: bool>(
     aad: &[u8],
     buf: &mut [u8],
 ) -> Tag {
-    crypt::<Avx2, Avx2, DECRYPT>(key, nonce, aad, buf)
+    crate::chacha::crypt::<Avx2, Avx2, DECRYPT>(key, nonce, aad, buf)
 }
 
 /// ChaCha20-Poly1305 on 16-block AVX-512 batches (tails on AVX2).
@@ -78,5 +46,5 @@ fn crypt_avx512<const DECRYPT: bool>(
     aad: &[u8],
     buf: &mut [u8],
 ) -> Tag {
-    crypt::<Avx512, Avx2, DECRYPT>(key, nonce, aad, buf)
+    crate::chacha::crypt::<Avx512, Avx2, DECRYPT>(key, nonce, aad, buf)
 }

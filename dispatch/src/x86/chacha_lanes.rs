@@ -6,7 +6,7 @@
 //! The methods are safe functions executing AVX2 (and, for `Avx512`,
 //! AVX-512F) instructions. The types are private to the crate and only
 //! used inside the `#[target_feature]` kernels of [`super::chacha`], which
-//! run only for a [`super::Proven`] token of a level that includes those
+//! run only for a [`crate::backend::Proven`] token of a level that includes those
 //! features (`Avx512` only at the AVX-512 level). Every method is
 //! `#[inline(always)]` into those kernels.
 

@@ -19,89 +19,58 @@
 
 use core::arch::x86_64::__m128i;
 
-use pageseal_core::{Error, Suite, Tag, verify_or_wipe};
+use pageseal_core::{Error, Tag, verify_or_wipe};
 use zeroize::Zeroize;
 
+use super::Isa;
 use super::aes_key::{Between, encrypt, encrypt_with, expand};
 use super::aesni_lanes::load128;
 use super::gcm_lanes::{Wide, Xmm, Ymm, Zmm};
 use super::ghash::{
     ChunkKeys, MAX_CHUNK, Powers, REGS, Sum, ghash, ghash_padded, load_chunk, mul, zero,
 };
-use super::{Isa, Proven};
-use crate::gcm::{check_len, lengths};
-use crate::kernel::OnePass;
+use crate::backend::Proven;
+use crate::gcm::{Gcm, lengths};
 use crate::wipe::wipe;
 
-/// AES-GCM keyed for one of the x86 levels: round keys and hash-key
-/// powers, wiped on drop.
-pub(crate) struct Gcm {
-    proof: Proven,
-    aes256: bool,
-    round_keys: [[u8; 16]; 15],
-    powers: Powers,
+/// Expands `key` into `round_keys` and returns the powers of the hash key
+/// on the level `proof` vouches for (every level has AES-NI and PCLMULQDQ).
+pub(crate) fn setup(_proof: Proven, key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
+    // SAFETY: every level a `Proven` can vouch for includes AES-NI,
+    // PCLMULQDQ, SSSE3 and SSE4.1, the features `setup_kernel` enables.
+    unsafe { setup_kernel(key, round_keys) }
 }
 
-impl Gcm {
-    /// Keys AES-GCM with a 16- or 32-byte `key` (length already checked).
-    pub(crate) fn new(proof: Proven, key: &[u8]) -> Gcm {
-        let mut round_keys = [[0; 16]; 15];
-        // SAFETY: every level `proof` can vouch for includes AES-NI,
-        // PCLMULQDQ, SSSE3 and SSE4.1, the features `setup` enables.
-        let powers = unsafe { setup(key, &mut round_keys) };
-        Gcm {
-            proof,
-            aes256: key.len() == 32,
-            round_keys,
-            powers,
-        }
-    }
-}
-
-impl OnePass for Gcm {
-    fn suite(&self) -> Suite {
-        crate::gcm::suite(self.aes256)
-    }
-
-    fn run<const DECRYPT: bool>(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<Tag, Error> {
-        check_len(buf)?;
-        match (self.proof.0, self.aes256) {
-            // SAFETY: `proof` certifies AES-NI, PCLMULQDQ, SSSE3, SSE4.1.
-            (Isa::AesNi, false) => unsafe { crypt_xmm::<11, DECRYPT>(self, nonce, aad, buf, tag) },
-            // SAFETY: as above.
-            (Isa::AesNi, true) => unsafe { crypt_xmm::<15, DECRYPT>(self, nonce, aad, buf, tag) },
-            // SAFETY: the VAES levels certify AVX2, VAES and VPCLMULQDQ too.
-            (Isa::Vaes256, false) => unsafe {
-                crypt_ymm::<11, DECRYPT>(self, nonce, aad, buf, tag)
-            },
-            // SAFETY: as above.
-            (Isa::Vaes256, true) => unsafe { crypt_ymm::<15, DECRYPT>(self, nonce, aad, buf, tag) },
-            // SAFETY: `Isa::Vaes512` certifies AVX-512 F/BW/VL on top.
-            (Isa::Vaes512, false) => unsafe {
-                crypt_zmm::<11, DECRYPT>(self, nonce, aad, buf, tag)
-            },
-            // SAFETY: as above.
-            (Isa::Vaes512, true) => unsafe { crypt_zmm::<15, DECRYPT>(self, nonce, aad, buf, tag) },
-        }
-    }
-}
-
-impl Drop for Gcm {
-    fn drop(&mut self) {
-        self.round_keys.zeroize();
+/// Seals `buf` (`DECRYPT == false`) or opens it against `tag` with the
+/// kernel of the level `gcm.proof` vouches for (length already checked).
+#[inline]
+pub(crate) fn run<const DECRYPT: bool>(
+    gcm: &Gcm,
+    nonce: &[u8],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &Tag,
+) -> Result<Tag, Error> {
+    match (gcm.proof.isa(), gcm.aes256) {
+        // SAFETY: `proof` certifies AES-NI, PCLMULQDQ, SSSE3, SSE4.1.
+        (Isa::AesNi, false) => unsafe { crypt_xmm::<11, DECRYPT>(gcm, nonce, aad, buf, tag) },
+        // SAFETY: as above.
+        (Isa::AesNi, true) => unsafe { crypt_xmm::<15, DECRYPT>(gcm, nonce, aad, buf, tag) },
+        // SAFETY: the VAES levels certify AVX2, VAES and VPCLMULQDQ too.
+        (Isa::Vaes256, false) => unsafe { crypt_ymm::<11, DECRYPT>(gcm, nonce, aad, buf, tag) },
+        // SAFETY: as above.
+        (Isa::Vaes256, true) => unsafe { crypt_ymm::<15, DECRYPT>(gcm, nonce, aad, buf, tag) },
+        // SAFETY: `Isa::Vaes512` certifies AVX-512 F/BW/VL on top.
+        (Isa::Vaes512, false) => unsafe { crypt_zmm::<11, DECRYPT>(gcm, nonce, aad, buf, tag) },
+        // SAFETY: as above.
+        (Isa::Vaes512, true) => unsafe { crypt_zmm::<15, DECRYPT>(gcm, nonce, aad, buf, tag) },
     }
 }
 
 /// Expands `key` into `round_keys` and returns the powers of the hash key
 /// `H = AES_K(0)`.
 #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-fn setup(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
+fn setup_kernel(key: &[u8], round_keys: &mut [[u8; 16]; 15]) -> Powers {
     let mut rk = expand(key);
     let mut xmm_rk = [Xmm(zero()); 15];
     for ((x, k), out) in xmm_rk.iter_mut().zip(rk).zip(round_keys.iter_mut()) {

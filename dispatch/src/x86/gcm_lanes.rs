@@ -8,7 +8,7 @@
 //! The methods are safe functions executing AES-NI, PCLMULQDQ, SSSE3, AVX2,
 //! VAES and VPCLMULQDQ instructions. The types are private to the crate and
 //! only used inside the `#[target_feature]` kernels of [`super::gcm`], which
-//! run only for a [`super::Proven`] token created after detection found
+//! run only for a [`crate::backend::Proven`] token created after detection found
 //! every feature of its level (`Ymm` only at the VAES levels, `Zmm` only at
 //! the AVX-512 level). Every method
 //! is `#[inline(always)]` into those kernels.

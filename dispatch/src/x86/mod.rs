@@ -1,134 +1,76 @@
 //! x86_64 backends: AES-NI with PCLMULQDQ on 128-bit vectors, and VAES with
 //! VPCLMULQDQ on 256-bit (AVX2) and 512-bit (AVX-512) vectors.
 
-mod aegis;
+pub(crate) mod aegis;
 mod aes_key;
 mod aesni_lanes;
-mod chacha;
+pub(crate) mod chacha;
 mod chacha_lanes;
-mod gcm;
+pub(crate) mod gcm;
 mod gcm_lanes;
-mod ghash;
+pub(crate) mod ghash;
 mod vaes_lanes;
 
-use pageseal_core::{Error, Key, Suite, Tag};
-
-use crate::backend::Backend;
-use crate::detect::Cpu;
-use crate::kernel::OnePass;
+use crate::backend::{Backend, Kernels, Proven};
 
 /// The x86 instruction-set levels, one per x86 backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Isa {
+pub(crate) enum Isa {
+    /// AES-NI and PCLMULQDQ (with SSSE3 and SSE4.1).
     AesNi,
+    /// VAES and VPCLMULQDQ on 256-bit registers (with AVX2).
     Vaes256,
+    /// VAES and VPCLMULQDQ on 512-bit registers (with AVX-512 F/BW/VL).
     Vaes512,
-}
-
-/// Proof that detection found every feature of one x86 level: the only way
-/// to reach the `#[target_feature]` kernels of this module.
-#[derive(Clone, Copy)]
-pub(crate) struct Proven(Isa);
-
-impl Proven {
-    /// The proof for `backend`, if it is an x86 backend and `cpu` has all
-    /// of its features.
-    fn check(backend: Backend, cpu: Cpu) -> Option<Proven> {
-        let isa = Isa::of(backend)?;
-        cpu.has_all(backend.features()).then_some(Proven(isa))
-    }
 }
 
 impl Isa {
     /// The level of an x86 backend.
-    fn of(backend: Backend) -> Option<Isa> {
+    pub(crate) fn of(backend: Backend) -> Option<Isa> {
         match backend {
             Backend::AesNi => Some(Isa::AesNi),
             Backend::Vaes256 => Some(Isa::Vaes256),
             Backend::Vaes512 => Some(Isa::Vaes512),
-            _ => None,
+            Backend::Portable | Backend::Armv8 | Backend::Neon => None,
+        }
+    }
+
+    /// The backend of the level.
+    pub(crate) fn backend(self) -> Backend {
+        match self {
+            Isa::AesNi => Backend::AesNi,
+            Isa::Vaes256 => Backend::Vaes256,
+            Isa::Vaes512 => Backend::Vaes512,
+        }
+    }
+
+    /// What the level has kernels for: AES everywhere, ChaCha20 where
+    /// there is AVX2 (the VAES levels).
+    pub(crate) fn kernels(self) -> Kernels {
+        Kernels {
+            aes: true,
+            chacha: self != Isa::AesNi,
         }
     }
 }
 
-/// Whether an x86 kernel of `backend` exists for `suite`.
-pub(crate) fn has_kernel(backend: Backend, suite: Suite) -> bool {
-    let Some(isa) = Isa::of(backend) else {
-        return false;
-    };
-    crate::aegis::is_aegis(suite) || crate::gcm::is_gcm(suite) || chacha::has_kernel(isa, suite)
+/// The proof the AES kernels need: every x86 level has AES-NI, PCLMULQDQ,
+/// SSSE3 and SSE4.1, so any proof of an x86 level will do.
+pub(crate) type AesProof = Proven;
+
+/// The proof the ChaCha20 kernels need: a level with AVX2.
+#[derive(Clone, Copy)]
+pub(crate) struct ChaChaProof(Isa);
+
+/// The proof for the AES kernels (every level has them).
+pub(crate) fn aes_proof(proof: Proven) -> Option<AesProof> {
+    proof.isa().kernels().aes.then_some(proof)
 }
 
-/// A suite keyed for one x86 backend.
-// No allocator to box the GCM tables with; a cipher is built once per key.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Keyed {
-    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
-    Aegis(Proven, Suite, Key),
-    /// AES-GCM with its round keys and hash-key powers.
-    Gcm(gcm::Gcm),
-    /// ChaCha20-Poly1305 with its key.
-    ChaCha(chacha::ChaCha),
-}
-
-impl Keyed {
-    /// Keys `suite` for `backend`, or `None` when `cpu` lacks the backend's
-    /// features or the backend has no kernel for the suite.
-    pub(crate) fn new(
-        backend: Backend,
-        cpu: Cpu,
-        suite: Suite,
-        key: &[u8],
-    ) -> Result<Option<Keyed>, Error> {
-        let key = Key::new(suite, key)?;
-        let Some(proof) = Proven::check(backend, cpu) else {
-            return Ok(None);
-        };
-        Ok(if crate::gcm::is_gcm(suite) {
-            Some(Keyed::Gcm(gcm::Gcm::new(proof, key.as_bytes())))
-        } else if crate::aegis::is_aegis(suite) {
-            Some(Keyed::Aegis(proof, suite, key))
-        } else {
-            chacha::ChaCha::new(proof, key.as_bytes()).map(Keyed::ChaCha)
-        })
-    }
-
-    /// The keyed suite.
-    pub(crate) fn suite(&self) -> Suite {
-        match self {
-            Keyed::Aegis(_, suite, _) => *suite,
-            Keyed::Gcm(gcm) => gcm.suite(),
-            Keyed::ChaCha(chacha) => chacha.suite(),
-        }
-    }
-
-    /// Encrypts `buf` in place and returns the tag (nonce length checked).
-    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        match self {
-            Keyed::Aegis(proof, suite, key) => {
-                Ok(aegis::seal(*proof, *suite, key.as_bytes(), nonce, aad, buf))
-            }
-            Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
-            Keyed::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
-        }
-    }
-
-    /// Verifies and decrypts `buf` in place, wiping it on a wrong tag.
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<(), Error> {
-        match self {
-            Keyed::Aegis(proof, suite, key) => {
-                aegis::open(*proof, *suite, key.as_bytes(), nonce, aad, buf, tag)
-            }
-            Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
-            Keyed::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
-        }
-    }
+/// The proof for the ChaCha20 kernels, on the levels with AVX2.
+pub(crate) fn chacha_proof(proof: Proven) -> Option<ChaChaProof> {
+    let isa = proof.isa();
+    isa.kernels().chacha.then_some(ChaChaProof(isa))
 }
 
 /// Raw `cpuid`/`xgetbv` probes for what `cpufeatures` 0.3 misreports.

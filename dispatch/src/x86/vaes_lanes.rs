@@ -7,7 +7,7 @@
 //! As for [`super::aesni_lanes`]: these types are private to the crate and
 //! only used inside the `#[target_feature]` kernels of [`super::aegis`]
 //! that enable AVX2 + VAES (and AVX-512 for `Vaes512`), which run only for a
-//! [`super::Proven`] token of a backend whose features detection
+//! [`crate::backend::Proven`] token of a backend whose features detection
 //! found. Every method is `#[inline(always)]` into those kernels.
 
 use core::arch::x86_64::{
