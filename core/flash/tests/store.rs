@@ -1,0 +1,201 @@
+//! The record store's behaviour without power cuts: round trips for every
+//! suite and nonce policy, reboots, iteration, the errors, tampering, wear.
+
+mod common;
+
+use common::{SLOT, Small, Store, cipher, config, nonces, value};
+use pageseal_core::Suite;
+use pageseal_flash::mock::MockFlash;
+use pageseal_flash::{Error, slot::Layout};
+
+#[test]
+fn every_suite_round_trips_across_reboots_and_sector_moves() {
+    for suite in Suite::ALL {
+        for random in [true, false] {
+            let cfg = config(3, 5);
+            let mut store =
+                Store::format(Small::new(), cipher(suite, 1), nonces(random, 9), cfg).unwrap();
+            let cap = store.capacity();
+            let mut model: [Option<Vec<u8>>; 5] = Default::default();
+            for step in 0..60 {
+                // Record 4 is written once and must be carried along as sectors move.
+                let id = if step == 0 { 4 } else { (step * 7 % 4) as u32 };
+                let v = value(step, id, cap);
+                store.write(id, &v).unwrap();
+                model[id as usize] = Some(v);
+                if step % 13 == 0 {
+                    let flash = store.into_flash();
+                    store = Store::open(flash, cipher(suite, 1), nonces(random, step as u64), cfg)
+                        .unwrap();
+                }
+            }
+            let mut out = [0u8; SLOT];
+            for (id, want) in model.iter().enumerate() {
+                let got = store.read(id as u32, &mut out).unwrap();
+                assert_eq!(got.map(|n| out[..n].to_vec()), *want, "{suite} id {id}");
+            }
+            assert_eq!(store.len(), 5);
+            assert!(store.seals() > 60, "{suite}: moves re-seal record 4");
+        }
+    }
+}
+
+#[test]
+fn ids_iterate_in_order_and_absent_ids_read_none() {
+    let mut store = Store::format(
+        Small::new(),
+        cipher(Suite::Aes128Gcm, 2),
+        nonces(true, 1),
+        config(2, 6),
+    )
+    .unwrap();
+    for id in [40, 3, 17, 3, 0] {
+        store.write(id, &[id as u8; 5]).unwrap();
+    }
+    let ids: Vec<u32> = store.ids().map(Result::unwrap).collect();
+    assert_eq!(ids, [0, 3, 17, 40]);
+    assert_eq!(store.read(5, &mut [0; 8]).unwrap(), None);
+    assert!(!store.is_empty());
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let mut store = Store::format(
+        Small::new(),
+        cipher(Suite::ChaCha20Poly1305, 3),
+        nonces(true, 1),
+        config(2, 2),
+    )
+    .unwrap();
+    let cap = store.capacity();
+    assert_eq!(store.write(u32::MAX, b"x"), Err(Error::InvalidId));
+    assert_eq!(store.write(1, &vec![0; cap + 1]), Err(Error::TooLarge(cap)));
+    store.write(1, b"twelve bytes").unwrap();
+    store.write(2, b"b").unwrap();
+    assert_eq!(store.write(3, b"c"), Err(Error::Full));
+    store
+        .write(2, b"overwriting an existing id is fine")
+        .unwrap();
+    assert_eq!(store.read(1, &mut [0; 11]), Err(Error::BufferTooSmall(12)));
+    assert_eq!(store.read(u32::MAX, &mut [0; 11]), Err(Error::InvalidId));
+
+    let bad = |c| {
+        Store::format(
+            Small::new(),
+            cipher(Suite::Aes128Gcm, 3),
+            nonces(true, 1),
+            c,
+        )
+        .err()
+    };
+    assert!(matches!(bad(config(1, 2)), Some(Error::InvalidConfig(_))));
+    assert!(matches!(bad(config(2, 7)), Some(Error::InvalidConfig(_))));
+    assert!(matches!(bad(config(5, 2)), Some(Error::InvalidConfig(_))));
+    let mut c = config(2, 2);
+    c.offset = 512;
+    assert!(matches!(bad(c), Some(Error::InvalidConfig(_))));
+    assert!(Layout::new(Suite::Aegis256, 64, 1, 4).is_err());
+}
+
+#[test]
+fn a_wrong_key_or_an_altered_byte_fails_to_authenticate() {
+    let cfg = config(2, 4);
+    let mut store = Store::format(
+        Small::new(),
+        cipher(Suite::Aegis256, 4),
+        nonces(true, 1),
+        cfg,
+    )
+    .unwrap();
+    store.write(9, b"secret setting").unwrap();
+    let flash = store.into_flash();
+    assert!(
+        !flash.as_bytes().windows(14).any(|w| w == b"secret setting"),
+        "stored in the clear"
+    );
+
+    let mut wrong = Store::open(
+        flash.clone(),
+        cipher(Suite::Aegis256, 5),
+        nonces(true, 1),
+        cfg,
+    )
+    .unwrap();
+    let mut out = [0xAA; 64];
+    assert_eq!(wrong.read(9, &mut out), Err(Error::Authentication(9)));
+
+    // Flip one ciphertext bit (after the 16-byte header and 32-byte nonce).
+    let mut image = flash.as_bytes().to_vec();
+    image[16 + 32 + 3] ^= 0x10;
+    let mut altered = Store::open(
+        Small::from_image(&image),
+        cipher(Suite::Aegis256, 4),
+        nonces(true, 1),
+        cfg,
+    )
+    .unwrap();
+    assert_eq!(altered.read(9, &mut out), Err(Error::Authentication(9)));
+
+    // A store of another suite sees a committed slot it cannot use.
+    let mut other = Store::open(flash, cipher(Suite::Aegis256X2, 4), nonces(true, 1), cfg).unwrap();
+    assert_eq!(other.read(9, &mut out), Err(Error::Corrupted(0)));
+}
+
+#[test]
+fn checksum_stores_detect_corruption_but_keep_values_readable() {
+    let cfg = config(2, 4);
+    let mut store = Store::format(
+        Small::new(),
+        cipher(Suite::Checksum, 0),
+        nonces(true, 1),
+        cfg,
+    )
+    .unwrap();
+    store.write(1, b"plain but checked").unwrap();
+    let mut image = store.into_flash().as_bytes().to_vec();
+    assert_eq!(&image[16..33], b"plain but checked");
+    image[20] ^= 1;
+    let mut s = Store::open(
+        Small::from_image(&image),
+        cipher(Suite::Checksum, 0),
+        nonces(true, 1),
+        cfg,
+    )
+    .unwrap();
+    assert_eq!(s.read(1, &mut [0; 64]), Err(Error::Authentication(1)));
+}
+
+#[test]
+fn wear_is_spread_over_every_sector() {
+    // 4 sectors, one record rewritten 400 times: every sector is erased, and
+    // no sector more than once above the others.
+    type Flash = MockFlash<4096, 4, 1024>;
+    let cfg = config(4, 2);
+    let mut store = Store::format(
+        Flash::new(),
+        cipher(Suite::Aes256Gcm, 6),
+        nonces(true, 2),
+        cfg,
+    )
+    .unwrap();
+    let mut erases = [0u32; 4];
+    let mut before = store_image(&mut store);
+    for step in 0..400 {
+        store.write(step as u32 % 2, &value(step, 0, 40)).unwrap();
+        let after = store_image(&mut store);
+        for sector in 0..4 {
+            let r = sector * 1024..(sector + 1) * 1024;
+            let erased_now = after[r.clone()].iter().all(|&b| b == 0xFF);
+            if erased_now && before[r].iter().any(|&b| b != 0xFF) {
+                erases[sector] += 1;
+            }
+        }
+        before = after;
+    }
+    let (min, max) = (erases.iter().min().unwrap(), erases.iter().max().unwrap());
+    assert!(*min >= 10 && max - min <= 1, "erases per sector {erases:?}");
+}
+
+fn store_image(store: &mut Store<MockFlash<4096, 4, 1024>>) -> Vec<u8> {
+    store.flash().as_bytes().to_vec()
+}
