@@ -210,10 +210,13 @@ impl<const BYTES: usize, const WRITE: usize, const ERASE: usize> NorFlash
         self.stats.2 += bytes.len() as u64;
         for (i, &b) in (at..).zip(bytes) {
             if self.cut_now() {
-                // The 0 bits of `b` that made it; a torn word stays used.
+                // The 0 bits of `b` that made it. A torn word stays used
+                // unless no bit of it was programmed (NOR without hidden
+                // ECC bits: such a word is still blank and writable).
                 self.data[i] &= b | !self.partial;
-                let word = i - i % WRITE;
-                self.written[word..word + WRITE].fill(true);
+                let word = i - i % WRITE..i - i % WRITE + WRITE;
+                let touched = self.data[word.clone()].iter().any(|&b| b != 0xFF);
+                self.written[word].fill(touched);
                 return Err(MockError::PowerCut(i as u32));
             }
             self.data[i] &= b;

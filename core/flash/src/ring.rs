@@ -40,24 +40,24 @@ where
         Ok(())
     }
 
-    /// Makes the next sector of the ring the head. It is blank unless a
-    /// power cut interrupted a write into it before anything there was
-    /// committed; then it holds nothing live and is erased again.
+    /// Erases the next sector of the ring and makes it the head. It holds
+    /// no live record (its records were carried forward when it followed
+    /// the head); it is erased even if it reads blank, because an erase cut
+    /// by a power loss can leave words that read 0xFF but are not erased.
     fn advance(&mut self) -> Result<(), Error<F::Error>> {
         let next = self.after(self.head);
-        if !self.sector_blank(next)? {
-            self.erase(next)?;
-        }
+        self.erase(next)?;
         self.head = next;
         self.next_slot = 0;
         Ok(())
     }
 
     /// Copies every record of `victim` whose newest copy lives there into
-    /// the head (re-sealed with a new sequence number), then erases
-    /// `victim`. Idempotent: after a power cut, opening runs it again and
-    /// the copies already made are newer, so only the rest moves. A record
-    /// whose copy no longer authenticates cannot be carried and is dropped.
+    /// the head (re-sealed with a new sequence number), so that `victim`
+    /// holds nothing live and can be erased when the ring reaches it.
+    /// Idempotent: opening runs it again, and copies already made are
+    /// newer, so only the rest moves. A record whose newest copy no longer
+    /// authenticates cannot be carried and is dropped.
     pub(crate) fn collect(&mut self, victim: u32) -> Result<(), Error<F::Error>> {
         for index in 0..self.per_sector {
             let at = self.addr(victim, index);
@@ -77,10 +77,6 @@ where
             }
             self.seal_next(header.id, len)?;
         }
-        if !self.sector_blank(victim)? {
-            self.erase(victim)?;
-        }
-        self.records = self.count()?;
         Ok(())
     }
 

@@ -63,16 +63,6 @@ where
         Ok(true)
     }
 
-    /// Whether every slot of `sector` is erased.
-    pub(crate) fn sector_blank(&mut self, sector: u32) -> Result<bool, Error<F::Error>> {
-        for index in 0..self.per_sector {
-            if !self.slot_blank(self.addr(sector, index))? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
     /// The committed copy of `id` with the highest sequence number, and its
     /// offset.
     pub(crate) fn newest(&mut self, id: u32) -> Result<Option<(u32, Header)>, Error<F::Error>> {

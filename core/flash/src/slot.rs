@@ -39,30 +39,31 @@ pub struct Header {
 }
 
 impl Header {
-    /// The 16 header bytes: id LE32, seq LE64, len LE16, suite, version.
+    /// The 16 header bytes: version, suite, len LE16, id LE32, seq LE64.
+    /// The version comes first so that the first word of every written
+    /// slot has a byte that is not 0xFF, whatever the write size.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
-        out[0..4].copy_from_slice(&self.id.to_le_bytes());
-        out[4..12].copy_from_slice(&self.seq.to_le_bytes());
-        out[12..14].copy_from_slice(&self.len.to_le_bytes());
-        out[14] = self.suite;
-        out[15] = self.version;
+        out[0] = self.version;
+        out[1] = self.suite;
+        out[2..4].copy_from_slice(&self.len.to_le_bytes());
+        out[4..8].copy_from_slice(&self.id.to_le_bytes());
+        out[8..16].copy_from_slice(&self.seq.to_le_bytes());
         out
     }
 
     /// Decodes the 16 header bytes (no validation: see [`Layout::check`]).
     pub fn decode(bytes: &[u8; HEADER_LEN]) -> Header {
-        let le = |r: core::ops::Range<usize>, out: &mut [u8]| out.copy_from_slice(&bytes[r]);
-        let (mut id, mut seq, mut len) = ([0u8; 4], [0u8; 8], [0u8; 2]);
-        le(0..4, &mut id);
-        le(4..12, &mut seq);
-        le(12..14, &mut len);
+        let (mut len, mut id, mut seq) = ([0u8; 2], [0u8; 4], [0u8; 8]);
+        len.copy_from_slice(&bytes[2..4]);
+        id.copy_from_slice(&bytes[4..8]);
+        seq.copy_from_slice(&bytes[8..16]);
         Header {
+            version: bytes[0],
+            suite: bytes[1],
+            len: u16::from_le_bytes(len),
             id: u32::from_le_bytes(id),
             seq: u64::from_le_bytes(seq),
-            len: u16::from_le_bytes(len),
-            suite: bytes[14],
-            version: bytes[15],
         }
     }
 
@@ -208,7 +209,7 @@ mod tests {
         assert_eq!(
             bytes,
             [
-                4, 3, 2, 1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x0b, 0x0a, 4, 1
+                1, 4, 0x0b, 0x0a, 4, 3, 2, 1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11
             ]
         );
         assert_eq!(Header::decode(&bytes), h);

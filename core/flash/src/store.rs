@@ -31,10 +31,11 @@ pub struct Config {
 /// Every write seals the value with the next sequence number into the next
 /// free slot (written once per erase, header and value first, then the
 /// commit marker); the newest committed copy of an id is its value. When
-/// the current sector is full the store moves to the next one in the ring,
-/// copies the records whose newest copy sits in the sector after it, and
-/// erases that sector: a power cut anywhere leaves the previous value or
-/// the new one of every record. `SLOT` bytes of RAM hold one slot while it
+/// the current sector is full the store erases the next one in the ring,
+/// writes there, and copies forward the records whose newest copy sits in
+/// the sector after that one (which is erased only when the ring comes
+/// back to it): a power cut anywhere leaves the previous value or the new
+/// one of every record. `SLOT` bytes of RAM hold one slot while it
 /// is sealed or opened.
 pub struct FlashStore<F, A, R, const SLOT: usize> {
     pub(crate) flash: F,
@@ -149,9 +150,11 @@ where
         })
     }
 
-    /// Finds the newest committed record (its sector is the head, the
-    /// next free slot follows it), then finishes the sector after the head
-    /// if a power cut left it unerased.
+    /// Finds the newest committed record: its sector is the head, and the
+    /// next free slot follows it. Then finishes carrying the live records
+    /// of the sector after the head forward, if a power cut interrupted
+    /// that. A store with no committed record starts with a full last
+    /// sector, so that its first write erases sector 0 before using it.
     fn recover(&mut self) -> Result<(), Error<F::Error>> {
         let mut newest: Option<(u64, u32, u32)> = None;
         for sector in 0..self.config.sectors {
@@ -163,28 +166,22 @@ where
                 }
             }
         }
-        let (start, seq) = match newest {
-            Some((seq, sector, index)) => {
-                self.head = sector;
-                (index + 1, seq)
-            }
-            None => {
-                self.head = 0;
-                (0, 0)
-            }
-        };
-        self.next_seq = seq.saturating_add(1);
         self.next_slot = self.per_sector;
-        for index in start..self.per_sector {
+        let Some((seq, sector, index)) = newest else {
+            self.head = self.config.sectors - 1;
+            self.next_seq = 1;
+            self.records = 0;
+            return Ok(());
+        };
+        self.head = sector;
+        self.next_seq = seq.saturating_add(1);
+        for index in index + 1..self.per_sector {
             if self.slot_blank(self.addr(self.head, index))? {
                 self.next_slot = index;
                 break;
             }
         }
-        let victim = self.after(self.head);
-        if !self.sector_blank(victim)? {
-            self.collect(victim)?;
-        }
+        self.collect(self.after(self.head))?;
         self.records = self.count()?;
         Ok(())
     }
