@@ -130,7 +130,7 @@ impl<const BYTES: usize, const WRITE: usize, const ERASE: usize> MockFlash<BYTES
             return Err(MockError::PowerOff);
         }
         let at = offset as usize;
-        if at % align != 0 || len % align != 0 {
+        if !at.is_multiple_of(align) || !len.is_multiple_of(align) {
             return Err(MockError::NotAligned);
         }
         if at.checked_add(len).is_none_or(|end| end > BYTES) {

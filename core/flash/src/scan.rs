@@ -70,10 +70,11 @@ where
         for sector in 0..self.config.sectors {
             for index in 0..self.per_sector {
                 let at = self.addr(sector, index);
-                if let Some(h) = self.committed(at)? {
-                    if h.id == id && best.is_none_or(|(_, b)| h.seq > b.seq) {
-                        best = Some((at, h));
-                    }
+                if let Some(h) = self.committed(at)?
+                    && h.id == id
+                    && best.is_none_or(|(_, b)| h.seq > b.seq)
+                {
+                    best = Some((at, h));
                 }
             }
         }

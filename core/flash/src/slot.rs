@@ -120,10 +120,10 @@ impl Layout {
         if read == 0 || write == 0 || unit > MAX_UNIT {
             return Err("flash read/write size must be 1 to 64 bytes");
         }
-        if unit % read != 0 || unit % write != 0 {
+        if !unit.is_multiple_of(read) || !unit.is_multiple_of(write) {
             return Err("flash read and write sizes must divide max(16, read, write)");
         }
-        if slot == 0 || slot % unit != 0 {
+        if slot == 0 || !slot.is_multiple_of(unit) {
             return Err("slot size must be a multiple of max(16, read size, write size)");
         }
         let layout = Layout {

@@ -124,7 +124,7 @@ where
                 "max_records must be 1 to (slots per sector - 2)",
             ));
         }
-        if config.offset as usize % erase != 0 {
+        if !(config.offset as usize).is_multiple_of(erase) {
             return Err(Error::InvalidConfig(
                 "offset must be a multiple of the erase size",
             ));
@@ -159,10 +159,10 @@ where
         let mut newest: Option<(u64, u32, u32)> = None;
         for sector in 0..self.config.sectors {
             for index in 0..self.per_sector {
-                if let Some(h) = self.committed(self.addr(sector, index))? {
-                    if newest.is_none_or(|(seq, _, _)| h.seq > seq) {
-                        newest = Some((h.seq, sector, index));
-                    }
+                if let Some(h) = self.committed(self.addr(sector, index))?
+                    && newest.is_none_or(|(seq, _, _)| h.seq > seq)
+                {
+                    newest = Some((h.seq, sector, index));
                 }
             }
         }

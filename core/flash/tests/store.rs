@@ -183,7 +183,7 @@ fn wear_is_spread_over_every_sector() {
     for step in 0..400 {
         store.write(step as u32 % 2, &value(step, 0, 40)).unwrap();
         let after = store_image(&mut store);
-        for sector in 0..4 {
+        for (sector, count) in erases.iter_mut().enumerate() {
             let r = sector * 1024..(sector + 1) * 1024;
             // Programming only clears bits: a bit set again means an erase.
             if after[r.clone()]
@@ -191,7 +191,7 @@ fn wear_is_spread_over_every_sector() {
                 .zip(&before[r])
                 .any(|(a, b)| a & !b != 0)
             {
-                erases[sector] += 1;
+                *count += 1;
             }
         }
         before = after;
