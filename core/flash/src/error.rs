@@ -6,7 +6,7 @@ use core::fmt;
 /// Everything that can go wrong in the sealed flash store.
 ///
 /// `E` is the error of the flash driver (`NorFlash::Error`), or of the
-/// sequential-storage map or queue for the helpers in [`crate::value`].
+/// sequential-storage map or queue for the `sequential` helpers.
 /// Each variant says who must act: the caller (a misuse), the device (a
 /// flash fault), or nobody can (the data on flash was altered or the key is
 /// wrong).

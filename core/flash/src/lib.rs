@@ -16,7 +16,7 @@
 //!   or, without one, from the sequence number ([`Nonces`], which says what
 //!   would break that).
 //! * [`ValueSealer`] seals values for stores firmware already uses; with
-//!   the `sequential-storage` feature, [`sequential`] wraps a
+//!   the `sequential-storage` feature, `sequential` wraps a
 //!   `sequential-storage` map and queue.
 //! * [`mock::MockFlash`] is a RAM flash that enforces erase-before-write
 //!   and write-once words and cuts power at any byte.
