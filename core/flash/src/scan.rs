@@ -12,6 +12,9 @@ use crate::error::Error;
 use crate::slot::{HEADER_LEN, Header, MAX_UNIT, is_erased, marker};
 use crate::store::FlashStore;
 
+/// A decoded header and its 16 bytes.
+type RawHeader = (Header, [u8; HEADER_LEN]);
+
 impl<F, A, R, const SLOT: usize> FlashStore<F, A, R, SLOT>
 where
     F: NorFlash,
@@ -37,19 +40,53 @@ where
         Ok(unit)
     }
 
-    /// The header of the slot at `at` if the slot is committed: its marker
-    /// is the header's complement, and the id and sequence number are not
-    /// the reserved values an erased or zeroed header reads as.
-    pub(crate) fn committed(&mut self, at: u32) -> Result<Option<Header>, Error<F::Error>> {
+    /// The header at `at`, unless its id or sequence number is a reserved
+    /// value (what an erased or zeroed header reads as). Not yet known to
+    /// be committed.
+    fn header(&mut self, at: u32) -> Result<Option<RawHeader>, Error<F::Error>> {
         let head = self.read_unit(at)?;
         let mut bytes = [0u8; HEADER_LEN];
         bytes.copy_from_slice(&head[..HEADER_LEN]);
         let header = Header::decode(&bytes);
-        if header.id == u32::MAX || header.seq == 0 || header.seq == u64::MAX {
-            return Ok(None);
-        }
+        let reserved = header.id == u32::MAX || header.seq == 0 || header.seq == u64::MAX;
+        Ok((!reserved).then_some((header, bytes)))
+    }
+
+    /// Whether the slot at `at` with header `bytes` is committed: its
+    /// marker is the header's complement.
+    fn sealed(&mut self, at: u32, bytes: &[u8; HEADER_LEN]) -> Result<bool, Error<F::Error>> {
         let tail = self.read_unit(at + self.layout.marker_at() as u32)?;
-        Ok((tail[..HEADER_LEN] == marker(&bytes)).then_some(header))
+        Ok(tail[..HEADER_LEN] == marker(bytes))
+    }
+
+    /// The header of the slot at `at` if the slot is committed.
+    pub(crate) fn committed(&mut self, at: u32) -> Result<Option<Header>, Error<F::Error>> {
+        match self.header(at)? {
+            Some((header, bytes)) if self.sealed(at, &bytes)? => Ok(Some(header)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The first committed slot (in slot order) whose header `wanted`
+    /// accepts, given the best header so far; the marker is read only for
+    /// headers that would be chosen.
+    pub(crate) fn best(
+        &mut self,
+        wanted: impl Fn(&Header, Option<&Header>) -> bool,
+    ) -> Result<Option<(u32, Header)>, Error<F::Error>> {
+        let mut best: Option<(u32, Header)> = None;
+        for sector in 0..self.config.sectors {
+            for index in 0..self.per_sector {
+                let at = self.addr(sector, index);
+                if let Some((h, bytes)) = self.header(at)?
+                    && wanted(&h, best.as_ref().map(|(_, b)| b))
+                    && self.sealed(at, &bytes)?
+                {
+                    best = Some((at, h));
+                }
+            }
+        }
+        Ok(best)
     }
 
     /// Whether every byte of the slot at `at` is erased.
@@ -66,36 +103,15 @@ where
     /// The committed copy of `id` with the highest sequence number, and its
     /// offset.
     pub(crate) fn newest(&mut self, id: u32) -> Result<Option<(u32, Header)>, Error<F::Error>> {
-        let mut best: Option<(u32, Header)> = None;
-        for sector in 0..self.config.sectors {
-            for index in 0..self.per_sector {
-                let at = self.addr(sector, index);
-                if let Some(h) = self.committed(at)?
-                    && h.id == id
-                    && best.is_none_or(|(_, b)| h.seq > b.seq)
-                {
-                    best = Some((at, h));
-                }
-            }
-        }
-        Ok(best)
+        self.best(|h, best| h.id == id && best.is_none_or(|b| h.seq > b.seq))
     }
 
     /// The smallest id above `after` (or the smallest id) that has a
     /// committed copy.
     pub(crate) fn next_id(&mut self, after: Option<u32>) -> Result<Option<u32>, Error<F::Error>> {
-        let mut best: Option<u32> = None;
-        for sector in 0..self.config.sectors {
-            for index in 0..self.per_sector {
-                if let Some(h) = self.committed(self.addr(sector, index))? {
-                    let above = after.is_none_or(|a| h.id > a);
-                    if above && best.is_none_or(|b| h.id < b) {
-                        best = Some(h.id);
-                    }
-                }
-            }
-        }
-        Ok(best)
+        let found = self
+            .best(|h, best| after.is_none_or(|a| h.id > a) && best.is_none_or(|b| h.id < b.id))?;
+        Ok(found.map(|(_, h)| h.id))
     }
 
     /// Number of distinct ids with a committed copy (one pass per id, at

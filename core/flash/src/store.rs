@@ -156,16 +156,12 @@ where
     /// that. A store with no committed record starts with a full last
     /// sector, so that its first write erases sector 0 before using it.
     fn recover(&mut self) -> Result<(), Error<F::Error>> {
-        let mut newest: Option<(u64, u32, u32)> = None;
-        for sector in 0..self.config.sectors {
-            for index in 0..self.per_sector {
-                if let Some(h) = self.committed(self.addr(sector, index))?
-                    && newest.is_none_or(|(seq, _, _)| h.seq > seq)
-                {
-                    newest = Some((h.seq, sector, index));
-                }
-            }
-        }
+        let newest = self.best(|h, best| best.is_none_or(|b| h.seq > b.seq))?;
+        let newest = newest.map(|(at, h)| {
+            let rel = at - self.config.offset;
+            let sector = rel / F::ERASE_SIZE as u32;
+            (h.seq, sector, (rel % F::ERASE_SIZE as u32) / SLOT as u32)
+        });
         self.next_slot = self.per_sector;
         let Some((seq, sector, index)) = newest else {
             self.head = self.config.sectors - 1;
