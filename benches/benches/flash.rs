@@ -43,13 +43,18 @@ fn block_on<T>(f: impl Future<Output = T>) -> T {
 
 /// Write and read benches of pageseal-flash with `SLOT`-byte slots.
 fn pageseal<const SLOT: usize>(c: &mut Criterion, suite: Suite, size: usize) {
-    let config = Config { offset: 0, sectors: 16, max_records: IDS };
+    let config = Config {
+        offset: 0,
+        sectors: 16,
+        max_records: IDS,
+    };
     let value = vec![0x5a; size];
     let name = format!("pageseal-{suite}");
     let mut flash = flash();
     let cipher = Portable::new(suite, &[7; 32][..suite.key_len()]).unwrap();
-    let mut store = FlashStore::<_, _, NoRng, SLOT>::format(&mut *flash, cipher, Nonces::sequence(), config)
-        .unwrap();
+    let mut store =
+        FlashStore::<_, _, NoRng, SLOT>::format(&mut *flash, cipher, Nonces::sequence(), config)
+            .unwrap();
     let mut id = 0;
     c.benchmark_group("write")
         .throughput(Throughput::Elements(1))
