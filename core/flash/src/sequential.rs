@@ -74,15 +74,18 @@ where
 {
     let (ctx, len) = context(key)?;
     let base = data.as_ptr() as usize;
+    // The map hands back a part of `data`; find which, to open it in place.
     let range = match map.fetch_item::<&[u8]>(data, key).await {
-        Ok(Some(found)) => {
-            let start = found.as_ptr() as usize - base;
-            start..start + found.len()
-        }
+        Ok(Some(found)) => (found.as_ptr() as usize)
+            .checked_sub(base)
+            .map(|start| start..start + found.len()),
         Ok(None) => return Ok(None),
         Err(e) => return Err(Error::Flash(e)),
     };
-    sealer.open(&ctx[..len], &mut data[range]).map(Some)
+    let sealed = range
+        .and_then(|r| data.get_mut(r))
+        .ok_or(Error::Corrupted(0))?;
+    sealer.open(&ctx[..len], sealed).map(Some)
 }
 
 /// Seals `value` into `sealed` and pushes it onto `queue`, bound to

@@ -203,3 +203,74 @@ fn wear_is_spread_over_every_sector() {
 fn store_image(store: &mut Store<MockFlash<4096, 4, 1024>>) -> Vec<u8> {
     store.flash().as_bytes().to_vec()
 }
+
+mod hostile {
+    //! Whatever the flash holds — forged committed headers with any field
+    //! values, flipped bytes — opening, reading, iterating and writing
+    //! return (possibly an error) and never panic.
+
+    use super::common::{SLOT, Small, Store, cipher, config, nonces, value};
+    use pageseal_core::Suite;
+    use pageseal_flash::slot::{Header, marker};
+    use proptest::prelude::*;
+
+    fn forged() -> impl Strategy<Value = (usize, Header)> {
+        (
+            0usize..32,
+            any::<u32>(),
+            any::<u64>(),
+            any::<u16>(),
+            any::<u8>(),
+            any::<u8>(),
+        )
+            .prop_map(|(slot, id, seq, len, suite, version)| {
+                let id = id % 8;
+                (
+                    slot,
+                    Header {
+                        id,
+                        seq,
+                        len,
+                        suite,
+                        version,
+                    },
+                )
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn hostile_images_never_panic(
+            forgeries in prop::collection::vec(forged(), 0..12),
+            flips in prop::collection::vec((0usize..4096, any::<u8>()), 0..24),
+            suite in prop::sample::select(vec![Suite::ChaCha20Poly1305, Suite::Aegis128L, Suite::Checksum]),
+        ) {
+            let cfg = config(4, 6);
+            let mut store = Store::format(Small::new(), cipher(suite, 1), nonces(true, 1), cfg).unwrap();
+            for step in 0..20 {
+                store.write(step as u32 % 5, &value(step, 0, 40)).unwrap();
+            }
+            let mut image = store.into_flash().as_bytes().to_vec();
+            for (slot, header) in forgeries {
+                let at = slot * SLOT;
+                let bytes = header.encode();
+                image[at..at + 16].copy_from_slice(&bytes);
+                image[at + SLOT - 16..at + SLOT].copy_from_slice(&marker(&bytes));
+            }
+            for (at, x) in flips {
+                image[at] ^= x;
+            }
+            if let Ok(mut store) = Store::open(Small::from_image(&image), cipher(suite, 1), nonces(true, 2), cfg) {
+                let mut out = [0u8; SLOT];
+                for id in 0..8 {
+                    let _ = store.read(id, &mut out);
+                }
+                let ids: Vec<_> = store.ids().collect();
+                prop_assert!(ids.len() <= 4 * 8);
+                let _ = store.write(1, b"after");
+            }
+        }
+    }
+}
