@@ -274,3 +274,36 @@ mod hostile {
         }
     }
 }
+
+#[test]
+fn a_hardware_backend_and_the_portable_path_read_each_others_records() {
+    // pageseal-dispatch's automatic backend (AES-NI, VAES, ARMv8, ... or
+    // portable) is just another `Aead`: with sequence nonces both write the
+    // same bytes, and each reads what the other wrote.
+    use pageseal_dispatch::Cipher;
+    use pageseal_flash::{FlashStore, Nonces};
+    for suite in Suite::ALL {
+        let key = [9u8; 32];
+        let key = &key[..suite.key_len()];
+        let cfg = config(2, 4);
+        let mut fast = FlashStore::<_, _, _, SLOT>::format(
+            Small::new(),
+            Cipher::new(suite, key).unwrap(),
+            Nonces::sequence(),
+            cfg,
+        )
+        .unwrap();
+        let mut slow =
+            Store::format(Small::new(), cipher(suite, 9), nonces(false, 0), cfg).unwrap();
+        for step in 0..12 {
+            let v = value(step, 1, 40);
+            fast.write(step as u32 % 3, &v).unwrap();
+            slow.write(step as u32 % 3, &v).unwrap();
+        }
+        let (fast, slow) = (fast.into_flash(), slow.into_flash());
+        assert_eq!(fast.as_bytes(), slow.as_bytes(), "{suite}");
+        let mut reader = Store::open(fast, cipher(suite, 9), nonces(true, 1), cfg).unwrap();
+        let n = reader.read(2, &mut [0; SLOT]).unwrap();
+        assert_eq!(n, Some(value(11, 1, 40).len()), "{suite}");
+    }
+}
