@@ -65,7 +65,8 @@ where
     /// Erases the store's sectors and opens it empty.
     ///
     /// Sequence numbers restart at 1: with [`Nonces::Sequence`] use a new
-    /// key after formatting.
+    /// key after formatting. A format cut by a power loss must be run
+    /// again (sectors it had not erased yet would still hold records).
     pub fn format(
         flash: F,
         cipher: A,
@@ -83,10 +84,11 @@ where
         Ok(store)
     }
 
-    /// Opens the store from what the flash holds, finishing whatever a
-    /// power cut interrupted (a half-done move of records to a new sector,
-    /// an interrupted erase). Reads every slot header; opens no record
-    /// except those it must move.
+    /// Opens the store from what the flash holds, finishing what a power
+    /// cut interrupted: a half-done move of records to a new sector is
+    /// completed (an interrupted erase needs nothing: a sector is always
+    /// erased again right before it is reused). Reads every slot header;
+    /// opens no record except those it must move.
     pub fn open(
         flash: F,
         cipher: A,
