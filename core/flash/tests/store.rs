@@ -307,3 +307,44 @@ fn a_hardware_backend_and_the_portable_path_read_each_others_records() {
         assert_eq!(n, Some(value(11, 1, 40).len()), "{suite}");
     }
 }
+
+#[test]
+fn the_seal_budget_of_the_suite_is_enforced() {
+    // A committed slot claiming sequence number 2^32 (the AES-GCM budget)
+    // makes the next seal number 2^32 + 1, which the store refuses.
+    use pageseal_flash::slot::{Header, marker};
+    let cfg = config(2, 4);
+    let mut store = Store::format(
+        Small::new(),
+        cipher(Suite::Aes128Gcm, 1),
+        nonces(true, 1),
+        cfg,
+    )
+    .unwrap();
+    store.write(1, b"one").unwrap();
+    assert_eq!(store.seals(), 1);
+    let mut image = store.into_flash().as_bytes().to_vec();
+    let header = Header {
+        id: 2,
+        seq: Suite::Aes128Gcm.seal_limit(),
+        len: 0,
+        suite: 1,
+        version: 1,
+    };
+    let at = SLOT; // slot 1, still erased
+    image[at..at + 16].copy_from_slice(&header.encode());
+    image[at + SLOT - 16..at + SLOT].copy_from_slice(&marker(&header.encode()));
+    let mut store = Store::open(
+        Small::from_image(&image),
+        cipher(Suite::Aes128Gcm, 1),
+        nonces(true, 1),
+        cfg,
+    )
+    .unwrap();
+    assert_eq!(store.seals(), 1 << 32);
+    assert_eq!(store.write(1, b"two"), Err(Error::SealLimit));
+    // The forged slot does not authenticate; record 1 keeps its value.
+    assert_eq!(store.read(2, &mut [0; 8]), Err(Error::Authentication(2)));
+    let mut out = [0; 8];
+    assert_eq!(store.read(1, &mut out), Ok(Some(3)));
+}
