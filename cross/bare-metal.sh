@@ -6,6 +6,8 @@
 # known-answer vectors of every suite, seals and opens 512- and 4096-byte
 # pages of every suite (tampered pages must fail), prints one PASS/FAIL line
 # per suite through semihosting and exits non-zero on any failure.
+# Then boots the sealed flash store firmware (`flash`: pageseal-flash on a
+# RAM-backed NOR flash: writes, reboot, read back, wrong key, power cut).
 # Finally prints the firmware's flash/RAM size (text/data/bss), and builds and
 # boots a minimal firmware per suite (`footprint`) to print what one suite
 # costs in flash.
@@ -29,8 +31,9 @@ qemu-system-arm --version | sed -n 1p
 echo "CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 
 for target in "${TARGETS[@]}"; do
-    step "no_std build of pageseal-core and pageseal-dispatch for $target"
+    step "no_std build of pageseal-core, pageseal-dispatch and pageseal-flash for $target"
     run cargo build --release -p pageseal-core -p pageseal-dispatch --target "$target"
+    run cargo build --release -p pageseal-flash --features sequential-storage --target "$target"
 done
 
 step "firmware vectors up to date with tests/data/vectors"
@@ -46,6 +49,14 @@ step "firmware build ($FIRMWARE_TARGET, release)"
 step "firmware run on qemu-system-arm mps2-an386 (Cortex-M4), semihosting"
 run timeout 300 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
     -semihosting-config enable=on,target=native -kernel "$FIRMWARE"
+
+step "sealed flash store firmware (firmware/src/bin/flash.rs) on qemu-system-arm, semihosting"
+FLASH_FW="$CARGO_TARGET_DIR/$FIRMWARE_TARGET/release/flash"
+(cd "$CROSS_DIR/firmware" && run cargo build --release --bin flash)
+run timeout 120 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+    -semihosting-config enable=on,target=native -kernel "$FLASH_FW"
+echo "flash store firmware size (bss is the 32 KiB RAM flash; the store keeps its state on the stack):"
+run arm-none-eabi-size "$FLASH_FW"
 
 step "firmware size (flash = text + data, RAM = data + bss + stack)"
 run arm-none-eabi-size "$FIRMWARE"
