@@ -181,7 +181,10 @@ fn worked_example() -> String {
          `pageseal golden page 0. ` repeated. The keyed files have one keyslot (slot 0) for the raw key\n\n\
          `x'{}'`\n\n\
          The values come from a reader written from this document alone \
-         (`tests/tests/format_doc.rs`), which checks every digest, MAC and tag.\n\n",
+         (`tests/tests/format_doc.rs`), which checks every digest, MAC and tag. \
+         The hex dumps are in `hexdump`'s style: offset, then 16 bytes; a line holding only `*` \
+         stands for one or more lines equal to the line above it (here always all-zero lines), \
+         up to the next offset shown.\n\n",
         hex(key.as_bytes())
     );
     let families = [
