@@ -6,8 +6,9 @@
 //! `seal_mb_s`, the end-to-end seal a page file does (the key session's
 //! seal permit plus a nonce from the real generator, `FastRandom`);
 //! `kernel_seal_mb_s`, the same seal with a fixed nonce (the kernel alone);
-//! `open_mb_s`. Each is the median of `--repeats` rounds, with the spread
-//! (max − min, in % of the median).
+//! `open_mb_s`, which includes restoring the sealed page before each open
+//! (a memory copy of one page). Each is the median of `--repeats` rounds,
+//! with the spread (max − min, in % of the median).
 
 use std::time::{Duration, Instant};
 
