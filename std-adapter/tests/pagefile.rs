@@ -731,3 +731,54 @@ fn every_backend_reads_every_other_backends_pages() {
         }
     }
 }
+
+/// Many threads sealing at once through a tiny seal limit: no epoch ever
+/// seals more pages than its data key's limit, and the count recorded in
+/// the header for each live epoch covers every page sealed under it.
+#[test]
+fn concurrent_seals_never_pass_the_limit_or_the_recorded_count() {
+    let (_dir, path) = scratch();
+    let k = key(31);
+    let limit = 40;
+    let tuning = Tuning {
+        seal_limit: Some(limit),
+        ..Tuning::default()
+    };
+    let file = Arc::new(create(&path, Suite::Aegis128L, 512, &k, tuning));
+    let len = file.payload_len();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let file = Arc::clone(&file);
+            std::thread::spawn(move || {
+                for i in 0..25u64 {
+                    // Appends and rewrites of the first pages, interleaved.
+                    file.append_page(&payload(len, t * 100 + i, 0)).unwrap();
+                    file.write_page(t, &payload(len, t, i)).unwrap();
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    file.sync().unwrap();
+    let header = file.header();
+    let format = pageseal::core::PageFormat::new(Suite::Aegis128L, 512, *header.file_id()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let mut per_epoch = std::collections::BTreeMap::new();
+    for page in bytes[4096..].chunks(512) {
+        *per_epoch.entry(format.epoch(page).unwrap()).or_insert(0u64) += 1;
+    }
+    assert!(
+        header.current_epoch() >= 5,
+        "200 seals at 40 per key rotate at least 4 times"
+    );
+    for (epoch, pages) in &per_epoch {
+        assert!(*pages <= limit, "epoch {epoch}: {pages} pages");
+        if let Some((_, recorded)) = header.epochs().find(|(e, _)| e == epoch) {
+            assert!(
+                recorded >= *pages,
+                "epoch {epoch}: {pages} pages, {recorded} recorded"
+            );
+            assert!(recorded <= limit, "epoch {epoch}: {recorded} recorded");
+        }
+    }
+}
