@@ -78,14 +78,30 @@ pub fn build_file(
     pages: usize,
     rng: &mut TestRng,
 ) -> Result<Vec<u8>, Error> {
+    build_rotated_file(suite, page_size, secret, pages, 0, rng)
+}
+
+/// [`build_file`] with `rotations` key epochs added after the first (the
+/// pages are sealed under the last one; the earlier epochs stay live).
+pub fn build_rotated_file(
+    suite: Suite,
+    page_size: usize,
+    secret: Option<&Secret<'_>>,
+    pages: usize,
+    rotations: u32,
+    rng: &mut TestRng,
+) -> Result<Vec<u8>, Error> {
     let mut file_id = [0u8; 16];
     rng.fill_nonce(&mut file_id)?;
     let (mut header, keys) = match secret {
         None => (Header::new_checksum_only(page_size, file_id)?, None),
         Some(secret) => {
-            let (mut header, keys) = Header::new_encrypted(suite, page_size, file_id, rng)?;
+            let (mut header, mut keys) = Header::new_encrypted(suite, page_size, file_id, rng)?;
             let mut work = kdf_memory(&GOLDEN_KDF);
             header.set_keyslot(0, secret, &GOLDEN_KDF, &keys, rng, &mut work)?;
+            for _ in 0..rotations {
+                header.add_epoch(&mut keys, rng)?;
+            }
             (header, Some(keys))
         }
     };

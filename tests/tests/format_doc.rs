@@ -8,9 +8,12 @@
 
 use std::fmt::Write;
 
-use pageseal_core::kdf::{hkdf_sha256, hmac_sha256, sha256};
+use pageseal_core::kdf::{argon2id, hkdf_sha256, hmac_sha256, sha256};
 use pageseal_core::{Aead, ChaCha20Poly1305, Portable, Secret, Suite};
-use pageseal_tests::golden::{TestRng, build_file, golden_raw_key};
+use pageseal_tests::golden::{
+    GOLDEN_KDF, GOLDEN_PASSPHRASE, TestRng, build_file, build_rotated_file, golden_raw_key,
+    kdf_memory,
+};
 use pageseal_tests::hex;
 
 const START: &str = "<!-- worked-example:start -->\n";
@@ -40,13 +43,18 @@ fn dump(bytes: &[u8]) -> String {
     out
 }
 
+/// A label built at run time, for the value table.
+fn leak(label: String) -> &'static str {
+    Box::leak(label.into_boxed_str())
+}
+
 fn le32(b: &[u8]) -> u32 {
     u32::from_le_bytes(b.try_into().unwrap())
 }
 
 /// Reads one file as FORMAT.md describes and returns its section of the
 /// worked example.
-fn section(title: &str, suite: Suite, file: &[u8], show_header: bool) -> String {
+fn section(title: &str, suite: Suite, file: &[u8], show_header: bool, passphrase: bool) -> String {
     let mut out = format!("#### {title}\n\n");
     let header = &file[..2048];
     assert_eq!(
@@ -69,11 +77,26 @@ fn section(title: &str, suite: Suite, file: &[u8], show_header: bool) -> String 
     let mut values = vec![("file id (header bytes 16–31)", hex(file_id))];
     let data_key = if suite.is_keyed() {
         let slot = &header[64..176];
-        let kek = hkdf_sha256(
-            golden_raw_key().as_bytes(),
-            &slot[16..48],
-            b"pageseal v1 raw kek",
-        );
+        let kek = if passphrase {
+            assert_eq!(slot[0], 2, "KDF id 2: passphrase");
+            assert_eq!(le32(&slot[4..8]), GOLDEN_KDF.memory_kib);
+            assert_eq!(le32(&slot[8..12]), GOLDEN_KDF.iterations);
+            assert_eq!(le32(&slot[12..16]), GOLDEN_KDF.parallelism);
+            argon2id(
+                GOLDEN_PASSPHRASE,
+                &slot[16..48],
+                &GOLDEN_KDF,
+                &mut kdf_memory(&GOLDEN_KDF),
+            )
+            .unwrap()
+        } else {
+            assert_eq!(slot[0], 1, "KDF id 1: raw key");
+            hkdf_sha256(
+                golden_raw_key().as_bytes(),
+                &slot[16..48],
+                b"pageseal v1 raw kek",
+            )
+        };
         let mut aad = b"pageseal v1 keyslot".to_vec();
         aad.extend_from_slice(file_id);
         aad.push(0);
@@ -89,8 +112,12 @@ fn section(title: &str, suite: Suite, file: &[u8], show_header: bool) -> String 
             )
             .expect("keyslot 0 opens with the raw key");
         let wrap_key = hkdf_sha256(&file_key, file_id, b"pageseal v1 epoch wrap");
-        let entry = &header[512..592];
-        assert_eq!(le32(&entry[..4]), epoch);
+        // The entry of the current epoch: whichever of the 16 holds it.
+        let (index, entry) = header[512..1792]
+            .chunks(80)
+            .enumerate()
+            .find(|(_, e)| e[4] == 1 && le32(&e[..4]) == epoch)
+            .expect("the current epoch has a live entry");
         let mut aad = b"pageseal v1 epoch".to_vec();
         aad.extend_from_slice(file_id);
         aad.extend_from_slice(&epoch.to_le_bytes());
@@ -111,16 +138,39 @@ fn section(title: &str, suite: Suite, file: &[u8], show_header: bool) -> String 
             header[1984..2016],
             "header MAC"
         );
-        values.push((
-            "keyslot 0 KEK = HKDF(raw key, salt, \"pageseal v1 raw kek\")",
-            hex(&kek),
-        ));
+        if passphrase {
+            values.push(("keyslot 0 salt (slot bytes 16–47)", hex(&slot[16..48])));
+            values.push((
+                "keyslot 0 KEK = Argon2id v1.3(passphrase, salt, m = 64 KiB, t = 1, p = 1, 32 bytes, no secret, no associated data)",
+                hex(&kek),
+            ));
+        } else {
+            values.push((
+                "keyslot 0 KEK = HKDF(raw key, salt, \"pageseal v1 raw kek\")",
+                hex(&kek),
+            ));
+        }
         values.push(("file key (unwrapped from keyslot 0)", hex(&file_key)));
         values.push(("epoch-wrap key", hex(&wrap_key)));
         values.push(("header MAC key", hex(&mac_key)));
-        values.push(("data-key seed of epoch 1 (unwrapped)", hex(&seed)));
+        let at = 512 + index * 80;
+        values.push((
+            if epoch == 1 {
+                "epoch entry (header bytes 512–591) wrap nonce, bytes 16–27"
+            } else {
+                "current epoch entry wrap nonce, bytes 16–27 of the entry"
+            },
+            format!(
+                "{} (entry {index}, header bytes {at}–{})",
+                hex(&entry[16..28]),
+                at + 79
+            ),
+        ));
+        let seed_label = format!("data-key seed of epoch {epoch} (unwrapped)");
+        let key_label = format!("data key of epoch {epoch}");
+        values.push((leak(seed_label), hex(&seed)));
         seed.truncate(suite.key_len());
-        values.push(("data key of epoch 1", hex(&seed)));
+        values.push((leak(key_label), hex(&seed)));
         seed
     } else {
         assert_eq!(
@@ -183,8 +233,7 @@ fn worked_example() -> String {
          The values come from a reader written from this document alone \
          (`tests/tests/format_doc.rs`), which checks every digest, MAC and tag. \
          The hex dumps are in `hexdump`'s style: offset, then 16 bytes; a line holding only `*` \
-         stands for one or more lines equal to the line above it (here always all-zero lines), \
-         up to the next offset shown.\n\n",
+         stands for one or more lines equal to the line above it, up to the next offset shown.\n\n",
         hex(key.as_bytes())
     );
     let families = [
@@ -209,8 +258,33 @@ fn worked_example() -> String {
             &mut TestRng::new(1000 + u64::from(suite.id())),
         )
         .unwrap();
-        out.push_str(&section(title, suite, &file, show_header));
+        out.push_str(&section(title, suite, &file, show_header, false));
     }
+    // A passphrase keyslot, and a file rotated once: its pages are sealed
+    // under epoch 2, whose entry is the second of the table.
+    let passphrase = Secret::Passphrase(GOLDEN_PASSPHRASE);
+    let file = build_rotated_file(
+        Suite::ChaCha20Poly1305,
+        PAGE_SIZE,
+        Some(&passphrase),
+        1,
+        1,
+        &mut TestRng::new(2000),
+    )
+    .unwrap();
+    out.push_str(
+        "The last file has a passphrase keyslot (passphrase `correct horse battery staple`, \
+         Argon2id with m = 64 KiB, t = 1, p = 1: far below pageseal's defaults, to keep the example \
+         quick to recompute) and was rotated once: epoch 1's entry is still live, and page 0 is \
+         sealed under epoch 2.\n\n",
+    );
+    out.push_str(&section(
+        "ChaCha20-Poly1305, passphrase keyslot, epoch 2",
+        Suite::ChaCha20Poly1305,
+        &file,
+        true,
+        true,
+    ));
     out
 }
 
