@@ -162,18 +162,8 @@ pub fn run(command: Command) -> Result<u8> {
             new_key,
             kdf,
         } => {
-            if key.key_stdin && new_key.new_key_stdin {
-                return Err(Error::KeySource {
-                    source_name: "standard input".into(),
-                    reason: "the old and the new key cannot both come from standard input".into(),
-                });
-            }
-            // Bad --kdf-* values are a usage error, not a fault of the file.
-            let kdf = kdf_params(&kdf);
-            kdf.validate().map_err(Error::from)?;
-            let secret = existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "change"))?;
-            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, tuning(&limits))?;
-            let new_secret = read_new_secret(&new_key, &file)?;
+            let (pf, new_secret, kdf) =
+                open_with_new_secret(&file, &key, &limits, &new_key, &kdf, "change")?;
             let slot = pf.rekey(&new_secret.as_secret(), &kdf)?;
             pf.close()?;
             say!(
@@ -354,6 +344,31 @@ fn existing_secret(key: &KeyArgs, file: &Path) -> Result<Option<OwnedSecret>> {
     }
 }
 
+/// For `rekey` and `keyslot add`: the file opened for writing with its
+/// secret, the new secret, and the KDF parameters for it (bad `--kdf-*`
+/// values are a usage error, found before any key is read).
+fn open_with_new_secret(
+    file: &Path,
+    key: &KeyArgs,
+    limits: &Limits,
+    new_key: &NewKeyArgs,
+    kdf: &KdfArgs,
+    what: &str,
+) -> Result<(PageFile, OwnedSecret, KdfParams)> {
+    if key.key_stdin && new_key.new_key_stdin {
+        return Err(Error::KeySource {
+            source_name: "standard input".into(),
+            reason: "the old and the new key cannot both come from standard input".into(),
+        });
+    }
+    let kdf = kdf_params(kdf);
+    kdf.validate().map_err(Error::from)?;
+    let secret = existing_secret(key, file)?.ok_or_else(|| keyless(file, what))?;
+    let pf = PageFile::open(file, Some(&secret.as_secret()), true, tuning(limits))?;
+    let new_secret = read_new_secret(new_key, file)?;
+    Ok((pf, new_secret, kdf))
+}
+
 /// The new secret of `rekey` and `keyslot add`.
 fn read_new_secret(new_key: &NewKeyArgs, file: &Path) -> Result<OwnedSecret> {
     let source = new_key
@@ -394,18 +409,8 @@ fn keyslot(action: KeyslotAction) -> Result<u8> {
             new_key,
             kdf,
         } => {
-            if key.key_stdin && new_key.new_key_stdin {
-                return Err(Error::KeySource {
-                    source_name: "standard input".into(),
-                    reason: "the old and the new key cannot both come from standard input".into(),
-                });
-            }
-            let kdf = kdf_params(&kdf);
-            kdf.validate().map_err(Error::from)?;
-            let secret =
-                existing_secret(&key, &file)?.ok_or_else(|| keyless(&file, "add a keyslot to"))?;
-            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, tuning(&limits))?;
-            let new_secret = read_new_secret(&new_key, &file)?;
+            let (pf, new_secret, kdf) =
+                open_with_new_secret(&file, &key, &limits, &new_key, &kdf, "add a keyslot to")?;
             let slot = pf.add_keyslot(&new_secret.as_secret(), &kdf)?;
             pf.close()?;
             say!(
