@@ -496,3 +496,46 @@ fn keyslot_commands_and_keygen() {
     )
     .fails(EXIT_USAGE, &["there is no keyslot 7"]);
 }
+
+/// A running `pageseal` holding (or about to read) a key cannot dump core:
+/// its core-file limit is 0, soft and hard (read from /proc while it waits
+/// for its key on standard input).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_tool_runs_without_core_dumps() {
+    use std::io::Write;
+    let dir = scratch();
+    let key = raw_key(0x71);
+    let file = sealed(dir.path(), "f", &key, 1000);
+    let mut child = pageseal()
+        .args(["verify".as_ref(), file.as_os_str(), "--key-stdin".as_ref()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let limits_path = format!("/proc/{}/limits", child.id());
+    let started = std::time::Instant::now();
+    let line = loop {
+        let limits = std::fs::read_to_string(&limits_path).unwrap_or_default();
+        let line = limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .map(str::to_string);
+        // "Max core file size  <soft>  <hard>  bytes": both 0 once set.
+        let zero = |l: &String| l.split_whitespace().skip(4).take(2).all(|f| f == "0");
+        match line {
+            Some(l) if zero(&l) => break l,
+            _ if started.elapsed().as_secs() > 10 => panic!("core limit never 0: {line:?}"),
+            _ => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
+    };
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{line}");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(key.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
