@@ -185,6 +185,34 @@ pub enum Error {
         /// The suite.
         suite: Suite,
     },
+    /// A buffer too small for what it must hold.
+    BufferTooSmall {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes given.
+        actual: usize,
+    },
+    /// A sealed block shorter than its suite's trailer.
+    BlockTruncated {
+        /// Bytes present.
+        len: usize,
+        /// The trailer's length.
+        overhead: usize,
+    },
+    /// A block failed to authenticate (tampered, corrupted, moved to
+    /// another id or stream, or sealed under another key). The buffer has
+    /// been zeroed.
+    BlockAuthentication {
+        /// The block id.
+        block: u64,
+    },
+    /// A block names a key epoch for which no key was supplied.
+    UnknownBlockEpoch {
+        /// The block id.
+        block: u64,
+        /// The key epoch in its trailer.
+        epoch: u32,
+    },
     /// A seal was attempted under a lease of another key epoch, or with no
     /// seal left: take a new lease from the session.
     LeaseExhausted,
@@ -328,6 +356,21 @@ impl fmt::Display for Error {
             Error::CipherUnavailable { suite } => {
                 write!(f, "no implementation of {suite} is available here")
             }
+            Error::BufferTooSmall { needed, actual } => {
+                write!(f, "buffer of {actual} bytes, {needed} are needed")
+            }
+            Error::BlockTruncated { len, overhead } => write!(
+                f,
+                "sealed block of {len} bytes is shorter than its {overhead}-byte trailer"
+            ),
+            Error::BlockAuthentication { block } => write!(
+                f,
+                "block {block} failed authentication (tampered, corrupted, moved, or sealed under another key)"
+            ),
+            Error::UnknownBlockEpoch { block, epoch } => write!(
+                f,
+                "block {block} is sealed under key epoch {epoch}, which has no key"
+            ),
             Error::LeaseExhausted => {
                 f.write_str("no seal left under this lease: take a new one from the session")
             }

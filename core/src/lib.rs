@@ -56,6 +56,7 @@
 
 mod aead;
 pub mod aegis;
+mod block;
 mod chacha;
 mod epoch;
 mod error;
@@ -75,6 +76,10 @@ mod session;
 mod suite;
 
 pub use aead::{Aead, Tag, check_nonce, tags_match, verify_or_wipe};
+pub use block::{
+    BLOCK_BINDING_LEN, BlockFormat, MAX_BLOCK_OVERHEAD, OpenedBlock, STREAM_ID_LEN, block_binding,
+    block_overhead,
+};
 pub use chacha::ChaCha20Poly1305;
 pub use epoch::{EPOCH_ENTRY_LEN, FileKeys, MAX_EPOCHS};
 pub use error::{CopyFault, Error, HeaderCopy};
