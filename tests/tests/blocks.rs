@@ -2,7 +2,7 @@
 //! implementation the machine has seals exactly the bytes of the portable
 //! path and opens the portable path's blocks.
 
-use pageseal_core::{Aead, BlockFormat, EpochCipher, Error, MAX_BLOCK_OVERHEAD, Portable, Suite};
+use pageseal_core::{BlockFormat, EpochCipher, Error, MAX_BLOCK_OVERHEAD, Portable, Suite};
 use pageseal_tests::implementations;
 
 fn fixed(seed: u8) -> impl FnMut(&mut [u8]) -> Result<(), Error> {
