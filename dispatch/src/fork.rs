@@ -7,9 +7,12 @@
 //! through the C library (which is how Rust's standard library and every
 //! C program fork). Elsewhere (no `fork`) the count stays 0.
 
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
-static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// A word-sized counter (every target with atomics has one; not all have
+/// 64-bit atomics). It would have to wrap, 2^32 forks at least, between a
+/// generator's seeding and its next draw to hide a fork.
+static GENERATION: AtomicUsize = AtomicUsize::new(0);
 
 /// Registration state: 0 not yet, 1 under way, 2 done, 3 failed.
 static REGISTERED: AtomicU8 = AtomicU8::new(0);
@@ -23,7 +26,7 @@ static REGISTERED: AtomicU8 = AtomicU8::new(0);
 pub fn fork_generation() -> Option<u64> {
     loop {
         match REGISTERED.load(Ordering::Acquire) {
-            2 => return Some(GENERATION.load(Ordering::Acquire)),
+            2 => return Some(GENERATION.load(Ordering::Acquire) as u64),
             3 => return None,
             1 => core::hint::spin_loop(),
             _ => {
