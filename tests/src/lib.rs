@@ -8,11 +8,13 @@
 mod check;
 pub mod golden;
 mod vectors;
+mod wycheproof_sets;
 
 pub use check::{Counts, Outcome, check_vector, report, run_vector_files};
 pub use vectors::{
     Expected, ParseError, Vector, decode_hex, hex, load_vectors, parse_vectors, vectors_dir,
 };
+pub use wycheproof_sets::wycheproof_vectors;
 
 use pageseal_core::{Aead, Error, Portable, Suite};
 
