@@ -75,7 +75,7 @@ impl fmt::Debug for Cipher {
 
 /// Checks that `nonce` has the length `suite` needs.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-fn check_nonce(suite: Suite, nonce: &[u8]) -> Result<(), pageseal_core::Error> {
+pub(crate) fn check_nonce(suite: Suite, nonce: &[u8]) -> Result<(), pageseal_core::Error> {
     if nonce.len() == suite.nonce_len() {
         Ok(())
     } else {

@@ -10,6 +10,9 @@
 //!   suite here, [`backend_for`] is the automatic choice.
 //! * [`Cipher`] is a keyed suite on a backend, and implements
 //!   `pageseal_core::Aead`, so it plugs into `pageseal_core::PageFormat`.
+//! * [`CompactCipher`] is the same for the suites without precomputed
+//!   tables (AEGIS, ChaCha20-Poly1305, checksum): a tenth of the size, and
+//!   cheap to create for callers that key a cipher per message.
 //! * [`recommended_suite`] is what `auto` means on this machine.
 //!
 //! | suite | AES-NI | VAES256 | VAES512 | ARMv8 |
@@ -84,6 +87,7 @@ mod backend;
 ))]
 mod chacha;
 mod cipher;
+mod compact;
 mod detect;
 mod error;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
@@ -126,6 +130,7 @@ mod arch {
 
 pub use backend::{Backend, available_backends, backend_for, recommended_suite};
 pub use cipher::Cipher;
+pub use compact::CompactCipher;
 pub use detect::{Cpu, Feature};
 pub use error::Error;
 pub use pageseal_core::Portable;

@@ -32,6 +32,16 @@
 //! `KeyInit::new` keys the suite on the fastest backend this CPU has for
 //! it (`pageseal_dispatch::backend_for`, the CPU probed once per process);
 //! `with_backend` forces one. Every backend gives the same bytes.
+//!
+//! Keying is cheap where the suite has no tables: the AEGIS types and
+//! [`ChaCha20Poly1305`] wrap a `pageseal_dispatch::CompactCipher` (the key
+//! and a backend token), so `KeyInit::new` costs tens of nanoseconds, a
+//! fraction of sealing a 4 KiB page. The AES-GCM types wrap a
+//! `pageseal_dispatch::Cipher`: keying expands the AES key and computes
+//! the hash-key powers of the stitched kernels, about a microsecond, more
+//! than sealing a 4 KiB page; keep one per key where the caller allows it
+//! (heed3 does not: prefer an AEGIS type there). Numbers:
+//! `benches/RESULTS.md`.
 //! Key schedules are wiped when the value is dropped. Tags are compared in
 //! constant time, and a decryption that fails to authenticate leaves the
 //! buffer all zeros: no plaintext, partial or whole, is released. The one

@@ -5,24 +5,58 @@
 use core::fmt;
 
 use pageseal_core::{Aead, Suite, Tag};
-use pageseal_dispatch::{Backend, Cipher, Error};
+use pageseal_dispatch::{Backend, Cipher, CompactCipher, Error};
 
-/// Keys `suite` with `key` on the backend dispatch picks for it (what
-/// `KeyInit::new` does).
-///
-/// # Panics
-///
-/// Never in practice: the traits' key types give `key` the suite's length,
-/// and the automatic backend has a kernel for every suite.
-#[cfg_attr(not(any(feature = "aead05", feature = "aead06")), allow(dead_code))]
-pub(crate) fn auto(suite: Suite, key: &[u8]) -> Cipher {
-    Cipher::new(suite, key).expect("dispatch keys every suite with a key of its length")
+/// What the suite types wrap: a dispatch cipher, keyed on the backend
+/// dispatch picks or on a forced one.
+pub(crate) trait Keyed: Aead + Sized {
+    /// Keys `suite` with `key` on `backend`.
+    fn with_backend(suite: Suite, key: &[u8], backend: Backend) -> Result<Self, Error>;
+
+    /// The backend it runs on.
+    fn backend(&self) -> Backend;
+
+    /// Keys `suite` with `key` on the backend dispatch picks for it (what
+    /// `KeyInit::new` does).
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the traits' key types give `key` the suite's
+    /// length, and the automatic backend has a kernel for every suite.
+    #[cfg_attr(not(any(feature = "aead05", feature = "aead06")), allow(dead_code))]
+    fn auto(suite: Suite, key: &[u8]) -> Self {
+        Self::with_backend(suite, key, pageseal_dispatch::backend_for(suite))
+            .expect("dispatch keys every suite with a key of its length")
+    }
+}
+
+/// AES-GCM: round keys and hash-key powers computed once per key.
+impl Keyed for Cipher {
+    fn with_backend(suite: Suite, key: &[u8], backend: Backend) -> Result<Self, Error> {
+        Cipher::with_backend(suite, key, backend)
+    }
+
+    fn backend(&self) -> Backend {
+        Cipher::backend(self)
+    }
+}
+
+/// AEGIS and ChaCha20-Poly1305: no tables, so a small value that is cheap
+/// to key for every message (heed3 keys one per page).
+impl Keyed for CompactCipher {
+    fn with_backend(suite: Suite, key: &[u8], backend: Backend) -> Result<Self, Error> {
+        CompactCipher::with_backend(suite, key, backend)
+    }
+
+    fn backend(&self) -> Backend {
+        CompactCipher::backend(self)
+    }
 }
 
 /// Encrypts `buf` in place and returns the tag; `None` when the message is
 /// longer than the suite allows (then `buf` is untouched).
 #[cfg_attr(not(any(feature = "aead05", feature = "aead06")), allow(dead_code))]
-pub(crate) fn seal(cipher: &Cipher, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Option<Tag> {
+pub(crate) fn seal(cipher: &impl Aead, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Option<Tag> {
     cipher.seal_detached(nonce, aad, buf).ok()
 }
 
@@ -30,7 +64,7 @@ pub(crate) fn seal(cipher: &Cipher, nonce: &[u8], aad: &[u8], buf: &mut [u8]) ->
 /// `buf` is all zeros) or a message longer than the suite allows.
 #[cfg_attr(not(any(feature = "aead05", feature = "aead06")), allow(dead_code))]
 pub(crate) fn open(
-    cipher: &Cipher,
+    cipher: &impl Aead,
     nonce: &[u8],
     aad: &[u8],
     buf: &mut [u8],
@@ -40,11 +74,15 @@ pub(crate) fn open(
     cipher.open_detached(nonce, aad, buf, tag).ok()
 }
 
-/// Defines one type per row: `Name: Suite, "title", key KeySize, nonce
-/// NonceSize;` (sizes as `typenum` constant names), with its inherent
-/// items and the trait impls of each enabled `aead` generation.
+/// Defines one type per row: `Name: Suite, "title", Inner, key KeySize,
+/// nonce NonceSize;` (`Inner` the [`Keyed`] dispatch type it wraps, sizes
+/// as `typenum` constant names), with its inherent items and the trait
+/// impls of each enabled `aead` generation.
 macro_rules! suites {
-    ($($name:ident: $suite:ident, $title:literal, key $key:ident, nonce $nonce:ident;)*) => {$(
+    ($(
+        $name:ident: $suite:ident, $title:literal, $inner:ident,
+        key $key:ident, nonce $nonce:ident;
+    )*) => {$(
         #[doc = concat!("A raw ", $title, " AEAD on the fastest kernel of this CPU.")]
         ///
         /// Implements `KeyInit` and `AeadInPlace` of `aead` 0.5 (feature
@@ -53,7 +91,7 @@ macro_rules! suites {
         /// key, and the associated data: this is no page format (see the
         /// [crate documentation](crate)). The key schedule is wiped on drop;
         /// a failed decryption leaves the buffer all zeros.
-        pub struct $name(Cipher);
+        pub struct $name($inner);
 
         impl $name {
             #[doc = concat!("The suite: [`Suite::", stringify!($suite), "`].")]
@@ -66,18 +104,18 @@ macro_rules! suites {
             /// cannot run the suite on `backend`, and with
             /// `Error::Core(InvalidKeyLength)` for a key of the wrong length.
             pub fn with_backend(key: &[u8], backend: Backend) -> Result<Self, Error> {
-                Cipher::with_backend(Self::SUITE, key, backend).map(Self)
+                Keyed::with_backend(Self::SUITE, key, backend).map(Self)
             }
 
             /// The backend this value runs on.
             pub fn backend(&self) -> Backend {
-                self.0.backend()
+                Keyed::backend(&self.0)
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({}, key redacted)", stringify!($name), self.0.backend())
+                write!(f, "{}({}, key redacted)", stringify!($name), self.backend())
             }
         }
 
@@ -91,13 +129,13 @@ macro_rules! suites {
 }
 
 suites! {
-    Aes128Gcm: Aes128Gcm, "AES-128-GCM", key U16, nonce U12;
-    Aes256Gcm: Aes256Gcm, "AES-256-GCM", key U32, nonce U12;
-    ChaCha20Poly1305: ChaCha20Poly1305, "ChaCha20-Poly1305", key U32, nonce U12;
-    Aegis128L: Aegis128L, "AEGIS-128L", key U16, nonce U16;
-    Aegis128X2: Aegis128X2, "AEGIS-128X2", key U16, nonce U16;
-    Aegis128X4: Aegis128X4, "AEGIS-128X4", key U16, nonce U16;
-    Aegis256: Aegis256, "AEGIS-256", key U32, nonce U32;
-    Aegis256X2: Aegis256X2, "AEGIS-256X2", key U32, nonce U32;
-    Aegis256X4: Aegis256X4, "AEGIS-256X4", key U32, nonce U32;
+    Aes128Gcm: Aes128Gcm, "AES-128-GCM", Cipher, key U16, nonce U12;
+    Aes256Gcm: Aes256Gcm, "AES-256-GCM", Cipher, key U32, nonce U12;
+    ChaCha20Poly1305: ChaCha20Poly1305, "ChaCha20-Poly1305", CompactCipher, key U32, nonce U12;
+    Aegis128L: Aegis128L, "AEGIS-128L", CompactCipher, key U16, nonce U16;
+    Aegis128X2: Aegis128X2, "AEGIS-128X2", CompactCipher, key U16, nonce U16;
+    Aegis128X4: Aegis128X4, "AEGIS-128X4", CompactCipher, key U16, nonce U16;
+    Aegis256: Aegis256, "AEGIS-256", CompactCipher, key U32, nonce U32;
+    Aegis256X2: Aegis256X2, "AEGIS-256X2", CompactCipher, key U32, nonce U32;
+    Aegis256X4: Aegis256X4, "AEGIS-256X4", CompactCipher, key U32, nonce U32;
 }

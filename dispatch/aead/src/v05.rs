@@ -11,7 +11,7 @@ macro_rules! impl_traits {
 
         impl aead05::KeyInit for $name {
             fn new(key: &aead05::Key<Self>) -> Self {
-                Self(crate::suites::auto(Self::SUITE, key))
+                Self(crate::suites::Keyed::auto(Self::SUITE, key))
             }
         }
 

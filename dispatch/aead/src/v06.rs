@@ -14,7 +14,7 @@ macro_rules! impl_traits {
 
         impl aead06::KeyInit for $name {
             fn new(key: &aead06::Key<Self>) -> Self {
-                Self(crate::suites::auto(Self::SUITE, key))
+                Self(crate::suites::Keyed::auto(Self::SUITE, key))
             }
         }
 

@@ -67,10 +67,17 @@ fn open_armv8(
 // No allocator to box the GCM tables with; a cipher is built once per key.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Keyed {
-    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
-    Aegis(Proven, Suite, Key),
+    /// A suite without precomputed tables.
+    Light(Light),
     /// AES-GCM with its round keys and hash-key powers.
     Gcm(gcm::Gcm),
+}
+
+/// A suite keyed for the ARMv8 or NEON backend with no precomputed
+/// tables: small, and cheap to create.
+pub(crate) enum Light {
+    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
+    Aegis(Proven, Suite, Key),
     /// ChaCha20-Poly1305 on NEON with its key.
     #[cfg(target_feature = "neon")]
     ChaCha(chacha::ChaCha),
@@ -86,46 +93,92 @@ impl Keyed {
         suite: Suite,
         key: &[u8],
     ) -> Result<Option<Keyed>, Error> {
+        if !crate::gcm::is_gcm(suite) {
+            return Light::new(backend, cpu, suite, key).map(|light| light.map(Keyed::Light));
+        }
         let key = Key::new(suite, key)?;
         if !(has_kernel(backend, suite) && cpu.has_all(backend.features())) {
             return Ok(None);
         }
-        // NEON is part of the build: no proof needed.
-        #[cfg(target_feature = "neon")]
-        if backend == Backend::Neon {
-            return Ok(Some(Keyed::ChaCha(chacha::ChaCha::new(key.as_bytes()))));
-        }
         // Detection found ARMv8 AES and PMULL (with NEON): the proof.
-        let proof = Proven(());
-        Ok(Some(if crate::gcm::is_gcm(suite) {
-            Keyed::Gcm(gcm::Gcm::new(proof, key.as_bytes()))
-        } else {
-            Keyed::Aegis(proof, suite, key)
-        }))
+        Ok(Some(Keyed::Gcm(gcm::Gcm::new(Proven(()), key.as_bytes()))))
     }
 
     /// The keyed suite.
     pub(crate) fn suite(&self) -> Suite {
         match self {
-            Keyed::Aegis(_, suite, _) => *suite,
+            Keyed::Light(light) => light.suite(),
             Keyed::Gcm(gcm) => gcm.suite(),
-            #[cfg(target_feature = "neon")]
-            Keyed::ChaCha(chacha) => chacha.suite(),
         }
     }
 
     /// Encrypts `buf` in place and returns the tag (nonce length checked).
     pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
         match self {
-            Keyed::Aegis(_, suite, key) => {
+            Keyed::Light(light) => light.seal(nonce, aad, buf),
+            Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
+        }
+    }
+
+    /// Verifies and decrypts `buf` in place, wiping it on a wrong tag.
+    pub(crate) fn open(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<(), Error> {
+        match self {
+            Keyed::Light(light) => light.open(nonce, aad, buf, tag),
+            Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
+        }
+    }
+}
+
+impl Light {
+    /// Keys `suite` (not AES-GCM) for `backend`, or `None` when `cpu` lacks
+    /// the backend's features or the backend has no kernel for the suite.
+    pub(crate) fn new(
+        backend: Backend,
+        cpu: Cpu,
+        suite: Suite,
+        key: &[u8],
+    ) -> Result<Option<Light>, Error> {
+        let key = Key::new(suite, key)?;
+        if crate::gcm::is_gcm(suite)
+            || !(has_kernel(backend, suite) && cpu.has_all(backend.features()))
+        {
+            return Ok(None);
+        }
+        // NEON is part of the build: no proof needed.
+        #[cfg(target_feature = "neon")]
+        if backend == Backend::Neon {
+            return Ok(Some(Light::ChaCha(chacha::ChaCha::new(key.as_bytes()))));
+        }
+        // Detection found ARMv8 AES and PMULL (with NEON): the proof.
+        Ok(Some(Light::Aegis(Proven(()), suite, key)))
+    }
+
+    /// The keyed suite.
+    pub(crate) fn suite(&self) -> Suite {
+        match self {
+            Light::Aegis(_, suite, _) => *suite,
+            #[cfg(target_feature = "neon")]
+            Light::ChaCha(chacha) => chacha.suite(),
+        }
+    }
+
+    /// Encrypts `buf` in place and returns the tag (nonce length checked).
+    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
+        match self {
+            Light::Aegis(_, suite, key) => {
                 // SAFETY: the `Proven` token exists only because `new`
                 // checked that detection found ARMv8 AES (with NEON), the
                 // features the kernel enables.
                 Ok(unsafe { seal_armv8(*suite, key.as_bytes(), nonce, aad, buf) })
             }
-            Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
             #[cfg(target_feature = "neon")]
-            Keyed::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
+            Light::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
         }
     }
 
@@ -140,12 +193,11 @@ impl Keyed {
         match self {
             // SAFETY: as in `seal`, the `Proven` token vouches for ARMv8
             // AES and NEON.
-            Keyed::Aegis(_, suite, key) => unsafe {
+            Light::Aegis(_, suite, key) => unsafe {
                 open_armv8(*suite, key.as_bytes(), nonce, aad, buf, tag)
             },
-            Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
             #[cfg(target_feature = "neon")]
-            Keyed::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
+            Light::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
         }
     }
 }

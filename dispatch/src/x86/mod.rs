@@ -63,10 +63,17 @@ pub(crate) fn has_kernel(backend: Backend, suite: Suite) -> bool {
 // No allocator to box the GCM tables with; a cipher is built once per key.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Keyed {
-    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
-    Aegis(Proven, Suite, Key),
+    /// A suite without precomputed tables.
+    Light(Light),
     /// AES-GCM with its round keys and hash-key powers.
     Gcm(gcm::Gcm),
+}
+
+/// A suite keyed for one x86 backend with no precomputed tables: small,
+/// and cheap to create.
+pub(crate) enum Light {
+    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
+    Aegis(Proven, Suite, Key),
     /// ChaCha20-Poly1305 with its key.
     ChaCha(chacha::ChaCha),
 }
@@ -80,36 +87,27 @@ impl Keyed {
         suite: Suite,
         key: &[u8],
     ) -> Result<Option<Keyed>, Error> {
+        if !crate::gcm::is_gcm(suite) {
+            return Light::new(backend, cpu, suite, key).map(|light| light.map(Keyed::Light));
+        }
         let key = Key::new(suite, key)?;
-        let Some(proof) = Proven::check(backend, cpu) else {
-            return Ok(None);
-        };
-        Ok(if crate::gcm::is_gcm(suite) {
-            Some(Keyed::Gcm(gcm::Gcm::new(proof, key.as_bytes())))
-        } else if crate::aegis::is_aegis(suite) {
-            Some(Keyed::Aegis(proof, suite, key))
-        } else {
-            chacha::ChaCha::new(proof, key.as_bytes()).map(Keyed::ChaCha)
-        })
+        Ok(Proven::check(backend, cpu)
+            .map(|proof| Keyed::Gcm(gcm::Gcm::new(proof, key.as_bytes()))))
     }
 
     /// The keyed suite.
     pub(crate) fn suite(&self) -> Suite {
         match self {
-            Keyed::Aegis(_, suite, _) => *suite,
+            Keyed::Light(light) => light.suite(),
             Keyed::Gcm(gcm) => gcm.suite(),
-            Keyed::ChaCha(chacha) => chacha.suite(),
         }
     }
 
     /// Encrypts `buf` in place and returns the tag (nonce length checked).
     pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
         match self {
-            Keyed::Aegis(proof, suite, key) => {
-                Ok(aegis::seal(*proof, *suite, key.as_bytes(), nonce, aad, buf))
-            }
+            Keyed::Light(light) => light.seal(nonce, aad, buf),
             Keyed::Gcm(gcm) => gcm.seal(nonce, aad, buf),
-            Keyed::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
         }
     }
 
@@ -122,11 +120,65 @@ impl Keyed {
         tag: &Tag,
     ) -> Result<(), Error> {
         match self {
-            Keyed::Aegis(proof, suite, key) => {
+            Keyed::Light(light) => light.open(nonce, aad, buf, tag),
+            Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
+        }
+    }
+}
+
+impl Light {
+    /// Keys `suite` (not AES-GCM) for `backend`, or `None` when `cpu` lacks
+    /// the backend's features or the backend has no kernel for the suite.
+    pub(crate) fn new(
+        backend: Backend,
+        cpu: Cpu,
+        suite: Suite,
+        key: &[u8],
+    ) -> Result<Option<Light>, Error> {
+        let key = Key::new(suite, key)?;
+        let Some(proof) = Proven::check(backend, cpu) else {
+            return Ok(None);
+        };
+        Ok(if crate::aegis::is_aegis(suite) {
+            Some(Light::Aegis(proof, suite, key))
+        } else if crate::gcm::is_gcm(suite) {
+            None
+        } else {
+            chacha::ChaCha::new(proof, key.as_bytes()).map(Light::ChaCha)
+        })
+    }
+
+    /// The keyed suite.
+    pub(crate) fn suite(&self) -> Suite {
+        match self {
+            Light::Aegis(_, suite, _) => *suite,
+            Light::ChaCha(chacha) => chacha.suite(),
+        }
+    }
+
+    /// Encrypts `buf` in place and returns the tag (nonce length checked).
+    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
+        match self {
+            Light::Aegis(proof, suite, key) => {
+                Ok(aegis::seal(*proof, *suite, key.as_bytes(), nonce, aad, buf))
+            }
+            Light::ChaCha(chacha) => chacha.seal(nonce, aad, buf),
+        }
+    }
+
+    /// Verifies and decrypts `buf` in place, wiping it on a wrong tag.
+    pub(crate) fn open(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<(), Error> {
+        match self {
+            Light::Aegis(proof, suite, key) => {
                 aegis::open(*proof, *suite, key.as_bytes(), nonce, aad, buf, tag)
             }
-            Keyed::Gcm(gcm) => gcm.open(nonce, aad, buf, tag),
-            Keyed::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
+            Light::ChaCha(chacha) => chacha.open(nonce, aad, buf, tag),
         }
     }
 }
