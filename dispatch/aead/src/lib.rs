@@ -53,8 +53,10 @@
 //! LMDB calls the cipher once per page with a 16-byte IV (page number and
 //! transaction id) as the nonce, no associated data, and a fresh
 //! `KeyInit::new` every time. The AEGIS-128 types use the whole IV; AES-GCM
-//! and ChaCha20-Poly1305 use its first 12 bytes. The AEGIS-256 types need
-//! a 32-byte nonce and cannot be used with heed3. The workspace's
+//! and ChaCha20-Poly1305 use its first 12 bytes, the page number and the
+//! low 32 bits of the transaction id, so a page number's nonces repeat
+//! after 2^32 transactions: prefer an AEGIS-128 type. The AEGIS-256 types
+//! need a 32-byte nonce and cannot be used with heed3. The workspace's
 //! `tests/lmdb` crate is a complete client; in short:
 //!
 //! ```ignore
