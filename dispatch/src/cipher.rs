@@ -6,6 +6,8 @@ use pageseal_core::{Aead, Portable, Suite, Tag};
 
 use crate::backend::{Backend, Choice};
 use crate::error::Error;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+use crate::kernel::OnePass;
 
 /// A keyed cipher for one suite, running on one backend.
 ///

@@ -1,7 +1,8 @@
 //! What every hardware backend shares, written once for both
 //! architectures: [`OnePass`], the interface of every stitched AEAD kernel,
 //! and [`Keyed`], a suite keyed for a backend whose proof ([`Proven`]) was
-//! taken once, when the cipher was built.
+//! taken once, when the cipher was built ([`Light`], its part without
+//! precomputed tables, is what `crate::CompactCipher` holds).
 //!
 //! Each architecture module (`x86`, `arm`) exports the same names: `Isa`
 //! (its backends, with `of`, `backend` and `kernels`), the proofs its
@@ -47,29 +48,27 @@ pub(crate) trait OnePass {
     }
 }
 
-/// A suite keyed for one hardware backend.
+/// A suite keyed for one hardware backend: [`Light`] for the suites
+/// without precomputed tables, [`Gcm`] with its tables.
 // No allocator to box the GCM tables with; a cipher is built once per key.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Keyed {
-    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
-    Aegis(Aegis),
+    /// An AEGIS-based suite or ChaCha20-Poly1305: small, cheap to key.
+    Light(Light),
     /// AES-GCM with its round keys and hash-key powers.
     Gcm(Gcm),
+}
+
+/// A suite keyed for one hardware backend whose kernels need no
+/// precomputed tables (the AEGIS family with `checksum`, and
+/// ChaCha20-Poly1305): the key and the proof, small and cheap to create.
+/// `crate::CompactCipher` holds one; [`Keyed`] holds one for these suites.
+pub(crate) enum Light {
+    /// An AEGIS-based suite: the key, expanded on every call as AEGIS does.
+    Aegis(Aegis),
     /// ChaCha20-Poly1305 with its key.
     #[cfg(any(target_arch = "x86_64", target_feature = "neon"))]
     ChaCha(crate::chacha::ChaCha),
-}
-
-/// Runs `$body` with `$k` bound to the kernel inside `$keyed`.
-macro_rules! each {
-    ($keyed:expr, $k:ident => $body:expr) => {
-        match $keyed {
-            Keyed::Aegis($k) => $body,
-            Keyed::Gcm($k) => $body,
-            #[cfg(any(target_arch = "x86_64", target_feature = "neon"))]
-            Keyed::ChaCha($k) => $body,
-        }
-    };
 }
 
 impl Keyed {
@@ -77,40 +76,82 @@ impl Keyed {
     /// backend has no kernel for the suite. Asks nothing of the CPU: the
     /// proof was taken when the backend was chosen.
     pub(crate) fn new(proof: Proven, suite: Suite, key: &[u8]) -> Result<Option<Keyed>, Error> {
-        let key = Key::new(suite, key)?;
         Ok(match suite.construction() {
             Construction::AesGcm { .. } => {
+                let key = Key::new(suite, key)?;
                 arch::aes_proof(proof).map(|aes| Keyed::Gcm(Gcm::new(aes, key.as_bytes())))
             }
+            Construction::Aegis(_) | Construction::ChaCha20Poly1305 => {
+                Light::new(proof, suite, key)?.map(Keyed::Light)
+            }
+        })
+    }
+}
+
+impl Light {
+    /// Keys `suite` on the backend `proof` vouches for, or `None` when that
+    /// backend has no kernel for the suite or the suite needs tables
+    /// (AES-GCM: see [`Keyed`]). Asks nothing of the CPU.
+    pub(crate) fn new(proof: Proven, suite: Suite, key: &[u8]) -> Result<Option<Light>, Error> {
+        let key = Key::new(suite, key)?;
+        Ok(match suite.construction() {
+            Construction::AesGcm { .. } => None,
             Construction::Aegis(variant) => {
-                arch::aes_proof(proof).map(|aes| Keyed::Aegis(Aegis::new(aes, variant, key)))
+                arch::aes_proof(proof).map(|aes| Light::Aegis(Aegis::new(aes, variant, key)))
             }
             #[cfg(any(target_arch = "x86_64", target_feature = "neon"))]
             Construction::ChaCha20Poly1305 => arch::chacha_proof(proof)
-                .map(|chacha| Keyed::ChaCha(crate::chacha::ChaCha::new(chacha, key.as_bytes()))),
+                .map(|chacha| Light::ChaCha(crate::chacha::ChaCha::new(chacha, key.as_bytes()))),
             #[cfg(not(any(target_arch = "x86_64", target_feature = "neon")))]
             Construction::ChaCha20Poly1305 => None,
         })
     }
+}
 
-    /// The keyed suite.
-    pub(crate) fn suite(&self) -> Suite {
-        each!(self, k => k.suite())
+impl OnePass for Light {
+    fn suite(&self) -> Suite {
+        match self {
+            Light::Aegis(aegis) => aegis.suite(),
+            #[cfg(any(target_arch = "x86_64", target_feature = "neon"))]
+            Light::ChaCha(chacha) => chacha.suite(),
+        }
     }
 
-    /// Encrypts `buf` in place and returns the tag (nonce length checked).
-    pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        each!(self, k => k.seal(nonce, aad, buf))
-    }
-
-    /// Verifies and decrypts `buf` in place, wiping it on a wrong tag.
-    pub(crate) fn open(
+    #[inline]
+    fn run<const DECRYPT: bool>(
         &self,
         nonce: &[u8],
         aad: &[u8],
         buf: &mut [u8],
         tag: &Tag,
-    ) -> Result<(), Error> {
-        each!(self, k => k.open(nonce, aad, buf, tag))
+    ) -> Result<Tag, Error> {
+        match self {
+            Light::Aegis(aegis) => aegis.run::<DECRYPT>(nonce, aad, buf, tag),
+            #[cfg(any(target_arch = "x86_64", target_feature = "neon"))]
+            Light::ChaCha(chacha) => chacha.run::<DECRYPT>(nonce, aad, buf, tag),
+        }
+    }
+}
+
+impl OnePass for Keyed {
+    fn suite(&self) -> Suite {
+        match self {
+            Keyed::Light(light) => light.suite(),
+            Keyed::Gcm(gcm) => gcm.suite(),
+        }
+    }
+
+    #[inline]
+    fn run<const DECRYPT: bool>(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<Tag, Error> {
+        match self {
+            Keyed::Light(light) => light.run::<DECRYPT>(nonce, aad, buf, tag),
+            Keyed::Gcm(gcm) => gcm.run::<DECRYPT>(nonce, aad, buf, tag),
+        }
     }
 }

