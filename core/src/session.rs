@@ -428,7 +428,7 @@ impl<F: CipherFactory> Session<F> {
             return Ok(Grant::Ready(Lease {
                 stamp: self.stamp,
                 epoch: 0,
-                left: want,
+                left: want.max(1),
             }));
         }
         if self.dirty {
