@@ -20,9 +20,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use contenders::{Contender, ours, peers};
-use pageseal::{Ciphers, FastRandom, HeapKdf};
-use pageseal_core::{Error, Grant, KdfParams, Lease, RawKey, Secret, Session, Suite};
-use pageseal_dispatch::backend_for;
+use pageseal::{Ciphers, Codec, FastRandom, HeapKdf, seal_block};
+use pageseal_core::{
+    Aead, BlockFormat, Error, Grant, KdfParams, Lease, PageFormat, RawKey, Secret, Session, Suite,
+};
+use pageseal_dispatch::{Cipher, backend_for, recommended_suite};
 
 /// Page size of the targets.
 const PAGE: usize = 4096;
@@ -247,6 +249,133 @@ fn end_to_end(rounds: usize) {
     }
 }
 
+/// Fills nonces with a fixed value (page and block seals alike).
+fn fixed_nonce(n: &mut [u8]) -> Result<(), Error> {
+    n.fill(7);
+    Ok(())
+}
+
+/// A page of `size` bytes sealed with `PageFormat`, `ops` times.
+fn page_sealing(cipher: &Cipher, size: usize) -> Box<dyn FnMut(u64) -> Duration + '_> {
+    let format = PageFormat::new(cipher.suite(), size, [3; 16]).unwrap();
+    let mut page = vec![0x42u8; size];
+    Box::new(move |ops| {
+        let start = Instant::now();
+        for _ in 0..ops {
+            format
+                .seal(cipher, 1, &mut fixed_nonce, 7, black_box(&mut page))
+                .unwrap();
+        }
+        start.elapsed()
+    })
+}
+
+/// The same payload sealed as a block with `BlockFormat`, `ops` times.
+fn block_sealing(cipher: &Cipher, size: usize) -> Box<dyn FnMut(u64) -> Duration + '_> {
+    let suite = cipher.suite();
+    let format = BlockFormat::new(suite, [3; 16]);
+    let len = size - pageseal_core::trailer_len(suite);
+    let mut buf = vec![0x42u8; len + format.overhead()];
+    Box::new(move |ops| {
+        let start = Instant::now();
+        for _ in 0..ops {
+            format
+                .seal(cipher, 1, &mut fixed_nonce, 7, 0, black_box(&mut buf), len)
+                .unwrap();
+        }
+        start.elapsed()
+    })
+}
+
+/// Compressible text: log-like lines.
+fn compressible(len: usize) -> Vec<u8> {
+    (0..)
+        .flat_map(|i: u32| format!("{i:08} INFO request served in {} us\n", i % 977).into_bytes())
+        .take(len)
+        .collect()
+}
+
+/// The block targets of issue 14: block seal against page seal of the same
+/// payload (≥ 0.95), and LZ4 compress-then-seal against LZ4 alone (≥ 0.9).
+fn blocks(rounds: usize) {
+    println!();
+    println!(
+        "| block seal vs page seal (same payload) | block MB/s | page MB/s | ratio (target ≥ 0.95) |"
+    );
+    println!("|---|---:|---:|---:|");
+    for suite in [recommended_suite(), Suite::Aes256Gcm] {
+        let cipher = Cipher::new(suite, &vec![0x11; suite.key_len()]).unwrap();
+        for size in [4096, 16384, 65536] {
+            let mut block = block_sealing(&cipher, size);
+            let ops = Side::calibrate(&mut block);
+            let mut sides = [
+                Side::new(block, ops),
+                Side::new(page_sealing(&cipher, size), ops),
+            ];
+            for _ in 0..rounds {
+                sides.iter_mut().for_each(Side::round);
+            }
+            let [block, page] = sides.map(|s| s.each());
+            let mb_per_s = |seconds: f64| size as f64 / seconds / 1e6;
+            println!(
+                "| {suite} ({}), {size} B | {:.0} | {:.0} | {:.3}× |",
+                cipher.backend().name(),
+                mb_per_s(block),
+                mb_per_s(page),
+                page / block
+            );
+        }
+    }
+    println!();
+    println!(
+        "| compress-then-seal, 16 KiB of log text | LZ4 + seal MB/s | LZ4 alone MB/s | ratio (target ≥ 0.9) |"
+    );
+    println!("|---|---:|---:|---:|");
+    let suite = recommended_suite();
+    let cipher = Cipher::new(suite, &vec![0x11; suite.key_len()]).unwrap();
+    let format = BlockFormat::new(suite, [3; 16]);
+    let text = compressible(16384);
+    let mut sealed = Vec::new();
+    let mut both: Box<dyn FnMut(u64) -> Duration> = Box::new(|ops| {
+        let start = Instant::now();
+        for _ in 0..ops {
+            seal_block(
+                &format,
+                &cipher,
+                1,
+                &mut fixed_nonce,
+                7,
+                Codec::Lz4,
+                black_box(&text),
+                &mut sealed,
+            )
+            .unwrap();
+        }
+        start.elapsed()
+    });
+    let mut out = vec![0u8; lz4_flex::block::get_maximum_output_size(text.len())];
+    let alone: Box<dyn FnMut(u64) -> Duration> = Box::new(|ops| {
+        let start = Instant::now();
+        for _ in 0..ops {
+            black_box(lz4_flex::block::compress_into(black_box(&text), &mut out).unwrap());
+        }
+        start.elapsed()
+    });
+    let ops = Side::calibrate(&mut both);
+    let mut sides = [Side::new(both, ops), Side::new(alone, ops)];
+    for _ in 0..rounds {
+        sides.iter_mut().for_each(Side::round);
+    }
+    let [both, alone] = sides.map(|s| s.each());
+    let mb_per_s = |seconds: f64| text.len() as f64 / seconds / 1e6;
+    println!(
+        "| {suite}, LZ4 | {:.0} | {:.0} | {:.3}× |",
+        mb_per_s(both),
+        mb_per_s(alone),
+        alone / both
+    );
+}
+
 fn main() {
     let rounds: usize = match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
         None => 200,
@@ -298,4 +427,5 @@ fn main() {
         );
     }
     end_to_end(rounds);
+    blocks(rounds);
 }

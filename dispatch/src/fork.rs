@@ -23,7 +23,18 @@ static REGISTERED: AtomicU8 = AtomicU8::new(0);
 ///
 /// The first call registers the handler; a caller that seeds a generator
 /// must call this *before* seeding, so that any later fork is counted.
+#[inline]
 pub fn fork_generation() -> Option<u64> {
+    if REGISTERED.load(Ordering::Acquire) == 2 {
+        return Some(GENERATION.load(Ordering::Acquire) as u64);
+    }
+    first_use()
+}
+
+/// Registers the handler (once, whichever thread gets here first) and
+/// answers as [`fork_generation`] does.
+#[cold]
+fn first_use() -> Option<u64> {
     loop {
         match REGISTERED.load(Ordering::Acquire) {
             2 => return Some(GENERATION.load(Ordering::Acquire) as u64),

@@ -66,6 +66,14 @@ pub enum Error {
     },
     /// A command-line or API argument that names nothing valid.
     Argument(String),
+    /// A block that authenticated but cannot be decoded (unknown codec,
+    /// bad compressed data, longer than allowed).
+    BadBlock {
+        /// The block id.
+        block: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Another process (or another handle in this one) has the file open
     /// for writing.
     InUse {
@@ -163,6 +171,7 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Argument(message) => f.write_str(message),
+            Error::BadBlock { block, reason } => write!(f, "block {block}: {reason}"),
             Error::InUse { path } => write!(
                 f,
                 "{}: in use by another process (it has the file open for writing)",

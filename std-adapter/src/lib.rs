@@ -47,6 +47,7 @@
 
 pub use pageseal_core as core;
 
+mod blocks;
 mod bulk;
 mod ciphers;
 mod error;
@@ -59,6 +60,7 @@ mod random;
 mod rotation;
 mod storage;
 
+pub use blocks::{Codec, open_block, seal_block};
 pub use bulk::{BadPage, VerifyReport, rotate_file, seal_file, unseal_file, verify_file};
 pub use ciphers::{Ciphers, HeapKdf};
 pub use error::{Error, Result};

@@ -6,12 +6,11 @@
 //! thread keeps a user-space generator seeded from the operating system.
 //!
 //! The generator is an AEAD used as a stream cipher with fast key erasure:
-//! a 32-byte key from `getrandom` encrypts a 4 KiB block of zeros (AEGIS-256
+//! a 32-byte key from `getrandom` encrypts a 1 KiB block of zeros (AEGIS-256X2
 //! where the CPU has AES instructions, ChaCha20-Poly1305 elsewhere; the
 //! ciphertext of zeros under a key used once is the suite's keystream); the
 //! first 32 bytes of that output become the next key and the old key is
-//! dropped; the rest is handed out as nonces, each wiped from the pool as it
-//! is handed out. Nonces stay random: nothing is stored, so restoring a
+//! dropped; the rest is handed out as nonces. Nonces stay random: nothing is stored, so restoring a
 //! file or a machine from a backup rewinds nothing.
 //!
 //! Uniqueness across threads: every thread seeds its own generator from the
@@ -24,11 +23,14 @@
 use std::cell::RefCell;
 
 use pageseal_core::{Aead, Error, FILE_ID_LEN, NonceSource, Suite};
-use pageseal_dispatch::{Backend, Cipher, backend_for, fork_generation};
+use pageseal_dispatch::{Backend, CompactCipher, backend_for, fork_generation};
 use zeroize::Zeroize;
 
-/// Bytes of keystream produced per refill.
-const POOL: usize = 4096;
+/// Bytes of keystream produced per refill. A 4 KiB pool cost AES-256-GCM
+/// page seals about 5 % of their speed (most likely by crowding the L1
+/// cache next to the page and the key tables); 1 KiB costs about 1 %
+/// (benches/RESULTS.md).
+const POOL: usize = 1024;
 /// Generator key length (both suites used take 32-byte keys).
 const KEY_LEN: usize = 32;
 /// Associated data of the generator's encryptions (domain separation).
@@ -74,7 +76,7 @@ thread_local! {
 /// One thread's generator.
 struct Generator {
     suite: Suite,
-    cipher: Cipher,
+    cipher: CompactCipher,
     pool: Box<[u8; POOL]>,
     /// Bytes of `pool` handed out (or used as the next key).
     used: usize,
@@ -84,13 +86,13 @@ struct Generator {
 
 impl Generator {
     fn seeded(generation: u64) -> Result<Generator, Error> {
-        let suite = match backend_for(Suite::Aegis256) {
+        let suite = match backend_for(Suite::Aegis256X2) {
             Backend::Portable => Suite::ChaCha20Poly1305,
-            _ => Suite::Aegis256,
+            _ => Suite::Aegis256X2,
         };
         let mut key = [0u8; KEY_LEN];
         fill_random(&mut key)?;
-        let cipher = Cipher::new(suite, &key);
+        let cipher = CompactCipher::new(suite, &key);
         key.zeroize();
         Ok(Generator {
             suite,
@@ -108,8 +110,8 @@ impl Generator {
         let nonce = [0u8; 32];
         self.cipher
             .seal_detached(&nonce[..self.suite.nonce_len()], LABEL, &mut self.pool[..])?;
-        self.cipher =
-            Cipher::new(self.suite, &self.pool[..KEY_LEN]).map_err(|_| Error::NonceUnavailable)?;
+        self.cipher = CompactCipher::new(self.suite, &self.pool[..KEY_LEN])
+            .map_err(|_| Error::NonceUnavailable)?;
         self.pool[..KEY_LEN].zeroize();
         self.used = KEY_LEN;
         Ok(())
@@ -120,9 +122,19 @@ impl Generator {
             if POOL - self.used < chunk.len() {
                 self.refill()?;
             }
-            let pool = &mut self.pool[self.used..self.used + chunk.len()];
-            chunk.copy_from_slice(pool);
-            pool.zeroize();
+            // Nonces are public once used (they are stored in the clear),
+            // so the bytes handed out need no wiping; the key that made
+            // them is already gone.
+            let pool = &self.pool[self.used..self.used + chunk.len()];
+            // The nonce lengths of the suites, as fixed-size moves (a
+            // variable-length copy is a library call that costs more than
+            // the rest of the draw).
+            match chunk.len() {
+                12 => chunk.copy_from_slice(&pool[..12]),
+                16 => chunk.copy_from_slice(&pool[..16]),
+                32 => chunk.copy_from_slice(&pool[..32]),
+                _ => chunk.copy_from_slice(pool),
+            }
             self.used += chunk.len();
         }
         Ok(())
