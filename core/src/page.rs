@@ -193,12 +193,24 @@ impl PageFormat {
     /// The key epoch recorded in a sealed page's trailer (0 for `checksum`).
     pub fn epoch(&self, page: &[u8]) -> Result<u32, Error> {
         self.check_page(page)?;
+        self.trailer_epoch(&page[self.payload_len()..])
+    }
+
+    /// The key epoch recorded in a trailer alone (the last
+    /// [`trailer_len`](Self::trailer_len) bytes of a sealed page), for
+    /// callers that scan epochs without reading whole pages.
+    pub fn trailer_epoch(&self, trailer: &[u8]) -> Result<u32, Error> {
+        if trailer.len() != self.trailer_len() {
+            return Err(Error::InvalidPageLength {
+                expected: self.trailer_len(),
+                actual: trailer.len(),
+            });
+        }
         if !self.suite.is_keyed() {
             return Ok(0);
         }
-        let at = self.payload_len();
         let mut bytes = [0u8; EPOCH_LEN];
-        bytes.copy_from_slice(&page[at..at + EPOCH_LEN]);
+        bytes.copy_from_slice(&trailer[..EPOCH_LEN]);
         Ok(u32::from_le_bytes(bytes))
     }
 

@@ -480,18 +480,20 @@ impl<S: Storage> PageFile<S> {
     /// and writing.
     pub(crate) fn drop_unused_epochs(&self, session: &mut FileSession) -> Result<usize> {
         let mut used = std::collections::BTreeSet::new();
-        let mut buf = vec![0u8; self.page_size()];
+        // Only each page's trailer is read: the epoch is in it.
+        let mut trailer = vec![0u8; self.format.trailer_len()];
+        let at = self.payload_len() as u64;
         for page in 0..self.page_count() {
             // A page being appended is counted but not yet on disk: it will
             // be sealed under the current epoch, so it uses no other.
-            let got =
-                storage::read_up_to(&self.storage, &self.path, self.page_offset(page), &mut buf)?;
-            if got < buf.len() {
+            let offset = self.page_offset(page) + at;
+            let got = storage::read_up_to(&self.storage, &self.path, offset, &mut trailer)?;
+            if got < trailer.len() {
                 continue;
             }
             used.insert(
-                session
-                    .page_epoch(&buf)
+                self.format
+                    .trailer_epoch(&trailer)
                     .map_err(|e| Error::page(&self.path, page, e))?,
             );
         }
