@@ -57,7 +57,7 @@ pub fn tags_match(expected: &Tag, actual: &Tag) -> bool {
 }
 
 /// Compares two 32-byte MACs in constant time.
-pub(crate) fn tags_match_32(expected: &[u8; 32], actual: &[u8; 32]) -> bool {
+pub fn tags_match_32(expected: &[u8; 32], actual: &[u8; 32]) -> bool {
     equal_16s(expected, actual)
 }
 

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::header::Contents;
 use crate::secret::SecretKind;
 use crate::suite::Suite;
 
@@ -278,6 +279,14 @@ pub enum Error {
     /// The nonce source could not produce a nonce (for example, the OS random
     /// generator failed).
     NonceUnavailable,
+    /// A pageseal file holding something else than was asked for (a key
+    /// ring opened as a page file, or the reverse).
+    WrongContents {
+        /// What the caller expected.
+        expected: Contents,
+        /// What the header says the file is.
+        found: Contents,
+    },
 }
 
 impl fmt::Display for Error {
@@ -386,7 +395,7 @@ impl fmt::Display for Error {
             ),
             Error::UnsupportedVersion { version } => write!(
                 f,
-                "pageseal format version {version} is not supported (this build reads version 1)"
+                "pageseal format version {version} is not supported (this build reads versions 1 and 2)"
             ),
             Error::HeadersCorrupt { a, b } => write!(
                 f,
@@ -415,6 +424,12 @@ impl fmt::Display for Error {
             Error::CurrentEpoch { epoch } => {
                 write!(f, "key epoch {epoch} is current and cannot be dropped")
             }
+            Error::WrongContents { expected, found } => write!(
+                f,
+                "this pageseal file is {}, not {}",
+                found.describe(),
+                expected.describe()
+            ),
         }
     }
 }

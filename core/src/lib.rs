@@ -75,7 +75,7 @@ mod secret;
 mod session;
 mod suite;
 
-pub use aead::{Aead, Tag, check_nonce, tags_match, verify_or_wipe};
+pub use aead::{Aead, Tag, check_nonce, tags_match, tags_match_32, verify_or_wipe};
 pub use block::{
     BLOCK_BINDING_LEN, BlockFormat, MAX_BLOCK_OVERHEAD, OpenedBlock, STREAM_ID_LEN, block_binding,
     block_overhead,
@@ -88,7 +88,7 @@ pub use geometry::{
     EPOCH_LEN, MAX_PAGE_SIZE, MIN_PAGE_SIZE, check_page_size, payload_len, trailer_len,
 };
 pub use header::{
-    FORMAT_VERSION, FileKind, HEADER_AREA_LEN, HEADER_COPY_LEN, Header, KEYSLOTS, MAGIC,
+    Contents, FORMAT_VERSION, FileKind, HEADER_AREA_LEN, HEADER_COPY_LEN, Header, KEYSLOTS, MAGIC,
     data_offset,
 };
 pub use header_read::{HeaderRead, Opened, read_header};

@@ -219,6 +219,8 @@ pub struct Session<F: CipherFactory> {
     stamp: u64,
     slot: Option<usize>,
     repair: Option<HeaderCopy>,
+    /// Stamps new epochs with their creation time (Unix seconds).
+    clock: Option<fn() -> u64>,
 }
 
 impl<F: CipherFactory> Session<F> {
@@ -301,9 +303,41 @@ impl<F: CipherFactory> Session<F> {
             repair,
             header,
             keys,
+            clock: None,
         };
         session.build_ciphers()?;
         Ok(session)
+    }
+
+    /// Stamps every epoch created from now on with `clock`'s time, in Unix
+    /// seconds (without a clock, epochs have no creation time and the file
+    /// stays at format version 1). For a file being created (its header
+    /// never persisted), the first epoch is stamped now.
+    pub fn set_clock(&mut self, clock: fn() -> u64) -> Result<(), Error> {
+        self.clock = Some(clock);
+        let current = self.current_epoch();
+        if self.header.generation() == 0 && self.keys.is_some() {
+            self.header.set_created(current, clock())?;
+            self.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Makes a file being created (its header never persisted) a key ring:
+    /// a header-only key registry (see [`Contents::KeyRing`](crate::Contents)).
+    pub fn make_key_ring(&mut self) -> Result<(), Error> {
+        if self.keys.is_none() {
+            return Err(Error::KeyRequired);
+        }
+        if self.header.generation() != 0 {
+            return Err(Error::WrongContents {
+                expected: crate::header::Contents::KeyRing,
+                found: self.header.contents(),
+            });
+        }
+        self.header.set_contents(crate::header::Contents::KeyRing);
+        self.dirty = true;
+        Ok(())
     }
 
     /// Lowers the number of seals per data key after which a new epoch
@@ -465,12 +499,32 @@ impl<F: CipherFactory> Session<F> {
         page_no: u64,
         page: &mut [u8],
     ) -> Result<(), Error> {
+        let (cipher, epoch) = self.permit_cipher(permit)?;
+        self.format.seal(cipher, epoch, nonces, page_no, page)
+    }
+
+    /// The cipher to make the permit's one seal with (a block rather than a
+    /// page, see [`BlockFormat::seal`](crate::BlockFormat::seal)), and the
+    /// epoch to name in the trailer.
+    pub fn permit_cipher(&self, permit: Permit) -> Result<(&F::Cipher, u32), Error> {
         if permit.stamp != self.stamp {
             return Err(Error::LeaseExhausted);
         }
         let cipher = self.cipher(permit.epoch).ok_or(Error::LeaseExhausted)?;
-        self.format
-            .seal(cipher, permit.epoch, nonces, page_no, page)
+        Ok((cipher, permit.epoch))
+    }
+
+    /// HMAC-SHA256 of `message` under the file's audit key,
+    /// HKDF-SHA256(ikm = file key, salt = file id, info = "pageseal v2
+    /// audit"): the tag of one record of a key ring's audit trail
+    /// (FORMAT.md, "Key rings").
+    pub fn audit_tag(&self, message: &[u8]) -> Result<[u8; 32], Error> {
+        let keys = self.keys.as_ref().ok_or(Error::KeyRequired)?;
+        let mut key =
+            crate::kdf::hkdf_sha256(&keys.file_key, self.header.file_id(), b"pageseal v2 audit");
+        let tag = crate::kdf::hmac_sha256(&key, message);
+        zeroize::Zeroize::zeroize(&mut key);
+        Ok(tag)
     }
 
     /// Verifies and decrypts page `page_no` in place (see
@@ -489,7 +543,8 @@ impl<F: CipherFactory> Session<F> {
     /// stay readable. The header must be persisted before the next seal.
     pub fn rotate<R: NonceSource + ?Sized>(&mut self, rng: &mut R) -> Result<u32, Error> {
         let keys = self.keys.as_mut().ok_or(Error::KeyNotExpected)?;
-        let epoch = self.header.add_epoch(keys, rng)?;
+        let now = self.clock.map_or(0, |clock| clock());
+        let epoch = self.header.add_epoch(keys, rng, now)?;
         self.handed = 0;
         self.durable = 0;
         let reserved = SEAL_RESERVATION.min(self.seal_limit);

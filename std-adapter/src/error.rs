@@ -80,6 +80,25 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// A key ring's audit trail does not verify.
+    Audit {
+        /// The key ring.
+        path: PathBuf,
+        /// The number of the first bad record.
+        record: u64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A record of a sealed log is bad: tampered, moved, replayed, cut or
+    /// malformed.
+    Record {
+        /// The log.
+        path: PathBuf,
+        /// The record's position (byte offset in the log).
+        position: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The CPU backend layer refused the request (a forced backend this
     /// CPU lacks, an unknown backend name).
     Dispatch(pageseal_dispatch::Error),
@@ -175,6 +194,20 @@ impl fmt::Display for Error {
             Error::InUse { path } => write!(
                 f,
                 "{}: in use by another process (it has the file open for writing)",
+                path.display()
+            ),
+            Error::Audit {
+                path,
+                record,
+                reason,
+            } => write!(f, "{}: audit record {record} {reason}", path.display()),
+            Error::Record {
+                path,
+                position,
+                reason,
+            } => write!(
+                f,
+                "{}: record at position {position}: {reason}",
                 path.display()
             ),
             Error::Dispatch(source) => write!(f, "{source}"),

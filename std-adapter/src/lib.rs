@@ -51,6 +51,7 @@ mod blocks;
 mod bulk;
 mod ciphers;
 mod error;
+mod keyring;
 mod keyslots;
 mod keysource;
 mod memstore;
@@ -58,12 +59,16 @@ mod pagefile;
 mod parallel;
 mod random;
 mod rotation;
+mod sealedlog;
 mod storage;
 
 pub use blocks::{Codec, open_block, seal_block};
 pub use bulk::{BadPage, VerifyReport, rotate_file, seal_file, unseal_file, verify_file};
 pub use ciphers::{Ciphers, HeapKdf};
 pub use error::{Error, Result};
+pub use keyring::{
+    AUDIT_RECORD_LEN, AuditOp, AuditRecord, KeyInfo, KeyRing, KeyRingOptions, MAX_AUDIT_RECORDS,
+};
 pub use keysource::{
     DEFAULT_KEY_ENV, KeySource, MAX_KEY_INPUT, OwnedSecret, keygen, strip_newline,
 };
@@ -72,4 +77,7 @@ pub use pagefile::{CreateOptions, PageFile, Tuning};
 pub use parallel::default_threads;
 pub use random::{FastRandom, OsRandom, fill_random, random_file_id};
 pub use rotation::Migration;
+pub use sealedlog::{
+    FRAME_LEN, LOG_DATA_START, LOG_MAGIC, LOG_VERSION, LogIter, LogOptions, MAX_CUTS, SealedLog,
+};
 pub use storage::{Storage, open_regular, remove_temp_files};

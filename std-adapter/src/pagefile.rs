@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use pageseal_core::{
-    Error as CoreError, FileKind, Grant, HEADER_AREA_LEN, Header, HeaderCopy, KdfLimits, KdfParams,
-    Lease, PageFormat, Permit, Secret, Session, Suite, data_offset,
+    Contents, Error as CoreError, FileKind, Grant, HEADER_AREA_LEN, Header, HeaderCopy, KdfLimits,
+    KdfParams, Lease, PageFormat, Permit, Secret, Session, Suite, data_offset,
 };
 use pageseal_dispatch::Backend;
 
@@ -127,10 +127,23 @@ impl<S: Storage> PageFile<S> {
         secret: Option<&Secret<'_>>,
         tuning: Tuning,
     ) -> Result<PageFile<S>> {
+        PageFile::create_holding(storage, path, options, secret, tuning, Contents::Pages)
+    }
+
+    /// [`create_on`](Self::create_on) for a file holding `contents`; a key
+    /// ring also stamps its epochs with their creation time.
+    pub(crate) fn create_holding(
+        storage: S,
+        path: &Path,
+        options: &CreateOptions,
+        secret: Option<&Secret<'_>>,
+        tuning: Tuning,
+        contents: Contents,
+    ) -> Result<PageFile<S>> {
         storage::lock(&storage, path)?;
         check_backend(tuning.backend, options.suite)?;
         let file_id = random_file_id()?;
-        let session = Session::create(
+        let mut session = Session::create(
             Ciphers::new(tuning.backend),
             options.suite,
             options.page_size,
@@ -143,6 +156,12 @@ impl<S: Storage> PageFile<S> {
             CoreError::KeyRequired => Error::KeyMissing { path: path.into() },
             e => Error::from(e),
         })?;
+        if contents == Contents::KeyRing {
+            session
+                .make_key_ring()
+                .and_then(|()| session.set_clock(unix_now))
+                .map_err(|e| Error::format(path, e))?;
+        }
         let area = vec![0u8; data_offset(options.page_size) as usize];
         storage::write_at(&storage, path, 0, &area)?;
         let file = PageFile::from_session(storage, path, true, session, tuning)?;
@@ -159,6 +178,19 @@ impl<S: Storage> PageFile<S> {
         writable: bool,
         tuning: Tuning,
     ) -> Result<PageFile<S>> {
+        PageFile::open_holding(storage, path, secret, writable, tuning, Contents::Pages)
+    }
+
+    /// [`open_on`](Self::open_on) for a file that must hold `contents`
+    /// ([`CoreError::WrongContents`] otherwise, before any key is tried).
+    pub(crate) fn open_holding(
+        storage: S,
+        path: &Path,
+        secret: Option<&Secret<'_>>,
+        writable: bool,
+        tuning: Tuning,
+        contents: Contents,
+    ) -> Result<PageFile<S>> {
         if writable {
             storage::lock(&storage, path)?;
         }
@@ -166,9 +198,19 @@ impl<S: Storage> PageFile<S> {
         let got = storage::read_up_to(&storage, path, 0, &mut area)?;
         area.truncate(got);
         if let Ok(read) = pageseal_core::read_header(&area) {
+            let found = read.header.contents();
+            if found != contents {
+                return Err(Error::format(
+                    path,
+                    CoreError::WrongContents {
+                        expected: contents,
+                        found,
+                    },
+                ));
+            }
             check_backend(tuning.backend, read.header.suite())?;
         }
-        let session = Session::unlock(
+        let mut session = Session::unlock(
             Ciphers::new(tuning.backend),
             &area,
             secret,
@@ -179,6 +221,11 @@ impl<S: Storage> PageFile<S> {
             CoreError::KeyRequired => Error::KeyMissing { path: path.into() },
             e => Error::format(path, e),
         })?;
+        if contents == Contents::KeyRing {
+            session
+                .set_clock(unix_now)
+                .map_err(|e| Error::format(path, e))?;
+        }
         let repair = session
             .repair_update()
             .map_err(|e| Error::format(path, e))?;
@@ -218,6 +265,10 @@ impl<S: Storage> PageFile<S> {
         })
     }
 
+    /// Whether the file was opened for writing.
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -449,7 +500,7 @@ impl<S: Storage> PageFile<S> {
     /// The right to one seal, with the session read-locked to seal under.
     /// Takes a new lease from the session when the shared one is used up,
     /// persisting the header first when the session says so.
-    fn permit(&self) -> Result<(RwLockReadGuard<'_, FileSession>, Permit)> {
+    pub(crate) fn permit(&self) -> Result<(RwLockReadGuard<'_, FileSession>, Permit)> {
         loop {
             let session = self.read_session();
             if let Some(permit) = self.lease().take(&session) {
@@ -465,7 +516,11 @@ impl<S: Storage> PageFile<S> {
                 Ok(Grant::Ready(new)) => *lease = new,
                 Ok(Grant::Persist) => self.persist(&mut session)?,
                 Err(CoreError::NoFreeEpoch) => {
-                    if self.drop_unused_epochs(&mut session)? == 0 {
+                    // A key ring's epochs seal blocks in other files: only
+                    // its owner knows which are unused (`retire_unused`).
+                    if session.header().contents() == Contents::KeyRing
+                        || self.drop_unused_epochs(&mut session)? == 0
+                    {
                         return Err(Error::format(&self.path, CoreError::NoFreeEpoch));
                     }
                 }
@@ -544,6 +599,13 @@ impl<S: Storage> PageFile<S> {
         self.persist(&mut session)?;
         Ok(out)
     }
+}
+
+/// Now, in seconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Fails when a forced backend cannot run `suite` on this CPU, with the

@@ -100,7 +100,7 @@ pub fn build_rotated_file(
             let mut work = kdf_memory(&GOLDEN_KDF);
             header.set_keyslot(0, secret, &GOLDEN_KDF, &keys, rng, &mut work)?;
             for _ in 0..rotations {
-                header.add_epoch(&mut keys, rng)?;
+                header.add_epoch(&mut keys, rng, 0)?;
             }
             (header, Some(keys))
         }

@@ -233,11 +233,37 @@ fn truncated_header() {
 #[test]
 fn unsupported_version_and_unknown_suite() {
     let mut file = sample();
+    edit_both(&mut file, |c| c[8] = 3);
+    assert_eq!(
+        read_header(&file).unwrap_err(),
+        Error::UnsupportedVersion { version: 3 }
+    );
+    // Version 2 is read, but a writer writes the lowest version that
+    // expresses the header: a page file without creation times is version
+    // 1, and a version-1 header with a creation time or a key ring's
+    // contents byte is refused.
+    let mismatch = CopyFault::Invalid("format version does not match the header's contents");
+    let mut file = sample();
     edit_both(&mut file, |c| c[8] = 2);
     assert_eq!(
         read_header(&file).unwrap_err(),
-        Error::UnsupportedVersion { version: 2 }
+        Error::HeadersCorrupt {
+            a: mismatch,
+            b: mismatch
+        }
     );
+    for at in [13, 1792] {
+        let mut file = sample();
+        edit_both(&mut file, |c| c[at] = 1);
+        assert_eq!(
+            read_header(&file).unwrap_err(),
+            Error::HeadersCorrupt {
+                a: mismatch,
+                b: mismatch
+            },
+            "byte {at}"
+        );
+    }
     let mut file = sample();
     edit_both(&mut file, |c| c[11] = 99);
     assert_eq!(
@@ -286,7 +312,7 @@ fn newer_copy_wins_and_stale_copy_is_flagged() {
         .unwrap();
     header.set_generation(5);
     let old = header.encode(Some(&keys)).unwrap();
-    header.add_epoch(&mut keys, &mut rng).unwrap();
+    header.add_epoch(&mut keys, &mut rng, 0).unwrap();
     header.set_generation(6);
     let new = header.encode(Some(&keys)).unwrap();
     // Interrupted write: copy A has the new header, B still the old.
@@ -308,7 +334,7 @@ fn epochs_are_added_counted_and_dropped() {
         Header::new_encrypted(Suite::Aegis256, 512, [2; 16], &mut rng).unwrap();
     assert_eq!(header.current_epoch(), 1);
     header.set_seals(1, 41).unwrap();
-    assert_eq!(header.add_epoch(&mut keys, &mut rng).unwrap(), 2);
+    assert_eq!(header.add_epoch(&mut keys, &mut rng, 0).unwrap(), 2);
     assert_eq!(
         header.drop_epoch(2, &mut keys),
         Err(Error::CurrentEpoch { epoch: 2 })
@@ -321,10 +347,10 @@ fn epochs_are_added_counted_and_dropped() {
         Err(Error::NoSuchEpoch { epoch: 1 })
     );
     for expected in 3..=17 {
-        assert_eq!(header.add_epoch(&mut keys, &mut rng).unwrap(), expected);
+        assert_eq!(header.add_epoch(&mut keys, &mut rng, 0).unwrap(), expected);
     }
     assert_eq!(
-        header.add_epoch(&mut keys, &mut rng),
+        header.add_epoch(&mut keys, &mut rng, 0),
         Err(Error::NoFreeEpoch)
     );
 }

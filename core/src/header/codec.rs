@@ -1,8 +1,8 @@
 //! The byte layout of a header copy: encoding and decoding, with every
 //! field checked on the way in (FORMAT.md, "Header copy").
 
-use super::{DIGEST_AT, EPOCHS_AT, FileKind, Header, MAC_AT, SLOTS_AT, header_mac};
-use super::{FORMAT_VERSION, HEADER_COPY_LEN, MAGIC};
+use super::{CREATED_AT, DIGEST_AT, EPOCHS_AT, FileKind, Header, MAC_AT, SLOTS_AT, header_mac};
+use super::{Contents, FORMAT_VERSION, HEADER_COPY_LEN, MAGIC};
 use crate::epoch::{EPOCH_ENTRY_LEN, EpochEntry, FileKeys, MAX_EPOCHS};
 use crate::error::{CopyFault, Error};
 use crate::geometry::check_page_size;
@@ -31,13 +31,14 @@ impl Header {
     pub(super) fn body(&self) -> [u8; HEADER_COPY_LEN] {
         let mut out = [0u8; HEADER_COPY_LEN];
         out[..8].copy_from_slice(&MAGIC);
-        out[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out[8..10].copy_from_slice(&self.version().to_le_bytes());
         out[10] = match self.kind {
             FileKind::Encrypted => 1,
             FileKind::ChecksumOnly => 2,
         };
         out[11] = self.suite.id();
         out[12] = self.page_size.trailing_zeros() as u8;
+        out[13] = self.contents.id();
         out[16..32].copy_from_slice(&self.file_id);
         put64(&mut out[32..40], self.generation);
         put64(&mut out[40..48], self.data_len);
@@ -49,6 +50,9 @@ impl Header {
         for (i, entry) in self.epochs.iter().enumerate() {
             let at = EPOCHS_AT + i * EPOCH_ENTRY_LEN;
             out[at..at + EPOCH_ENTRY_LEN].copy_from_slice(entry.bytes());
+        }
+        for (i, &t) in self.created.iter().enumerate() {
+            put64(&mut out[CREATED_AT + 8 * i..CREATED_AT + 8 * i + 8], t);
         }
         out
     }
@@ -63,7 +67,7 @@ impl Header {
             return Err(CopyFault::DigestMismatch);
         }
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version != FORMAT_VERSION {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(CopyFault::UnsupportedVersion(version));
         }
         let suite = Suite::from_id(bytes[11]).map_err(|_| CopyFault::UnknownSuite(bytes[11]))?;
@@ -77,11 +81,21 @@ impl Header {
             .checked_shl(u32::from(bytes[12]))
             .filter(|&s| check_page_size(s).is_ok())
             .ok_or(CopyFault::Invalid("page size out of range"))?;
-        if bytes[13..16] != [0; 3]
+        let contents = match (bytes[13], kind) {
+            (0, _) => Contents::Pages,
+            (1, FileKind::Encrypted) => Contents::KeyRing,
+            (1, FileKind::ChecksumOnly) => {
+                return Err(CopyFault::Invalid("a key ring must be encrypted"));
+            }
+            _ => return Err(CopyFault::Invalid("unknown file contents")),
+        };
+        let created_end = CREATED_AT + MAX_EPOCHS * 8;
+        if bytes[14..16] != [0; 2]
             || bytes[52..64] != [0; 12]
-            || bytes[EPOCHS_AT + MAX_EPOCHS * EPOCH_ENTRY_LEN..MAC_AT]
+            || bytes[EPOCHS_AT + MAX_EPOCHS * EPOCH_ENTRY_LEN..CREATED_AT]
                 .iter()
                 .any(|&b| b != 0)
+            || bytes[created_end..MAC_AT].iter().any(|&b| b != 0)
         {
             return Err(CopyFault::Invalid("reserved bytes are not zero"));
         }
@@ -90,6 +104,10 @@ impl Header {
         header.generation = le64(&bytes[32..40]);
         header.data_len = le64(&bytes[40..48]);
         header.current_epoch = le32(&bytes[48..52]);
+        header.contents = contents;
+        for (i, t) in header.created.iter_mut().enumerate() {
+            *t = le64(&bytes[CREATED_AT + 8 * i..CREATED_AT + 8 * i + 8]);
+        }
         for (i, slot) in header.slots.iter_mut().enumerate() {
             let at = SLOTS_AT + i * KEYSLOT_LEN;
             *slot = Keyslot::decode(&bytes[at..at + KEYSLOT_LEN]).map_err(CopyFault::Invalid)?;
@@ -101,6 +119,11 @@ impl Header {
         }
         header.mac.copy_from_slice(&bytes[MAC_AT..DIGEST_AT]);
         header.check_consistency().map_err(CopyFault::Invalid)?;
+        if header.version() != version {
+            return Err(CopyFault::Invalid(
+                "format version does not match the header's contents",
+            ));
+        }
         Ok(header)
     }
 
@@ -119,6 +142,14 @@ impl Header {
 
     fn check_consistency(&self) -> Result<(), &'static str> {
         let live = || self.epochs.iter().filter(|e| e.is_live());
+        if self
+            .epochs
+            .iter()
+            .zip(&self.created)
+            .any(|(e, &t)| !e.is_live() && t != 0)
+        {
+            return Err("an empty epoch entry has a creation time");
+        }
         for (i, a) in live().enumerate() {
             if live().skip(i + 1).any(|b| b.epoch() == a.epoch()) {
                 return Err("an epoch appears twice");

@@ -17,8 +17,11 @@ use crate::suite::Suite;
 
 /// The magic bytes a pageseal file starts with.
 pub const MAGIC: [u8; 8] = *b"PAGESEAL";
-/// The format version this code reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The newest format version this code reads and writes. A writer writes
+/// the lowest version that can express its header: version 1 unless the
+/// file is a key ring or an epoch has a creation time (FORMAT.md, "Format
+/// versions"). Readers read both.
+pub const FORMAT_VERSION: u16 = 2;
 /// Length of one header copy.
 pub const HEADER_COPY_LEN: usize = 2048;
 /// Length of the header area (two copies) at the start of a file.
@@ -28,9 +31,11 @@ pub const KEYSLOTS: usize = 4;
 
 const SLOTS_AT: usize = 64;
 const EPOCHS_AT: usize = SLOTS_AT + KEYSLOTS * KEYSLOT_LEN;
+const CREATED_AT: usize = 1792;
 const MAC_AT: usize = 1984;
 const DIGEST_AT: usize = 2016;
-const _: () = assert!(EPOCHS_AT + MAX_EPOCHS * EPOCH_ENTRY_LEN <= MAC_AT);
+const _: () = assert!(EPOCHS_AT + MAX_EPOCHS * EPOCH_ENTRY_LEN <= CREATED_AT);
+const _: () = assert!(CREATED_AT + MAX_EPOCHS * 8 <= MAC_AT);
 
 /// Byte offset of page 0: the header area, or one page if pages are larger.
 pub const fn data_offset(page_size: usize) -> u64 {
@@ -50,10 +55,40 @@ pub enum FileKind {
     ChecksumOnly,
 }
 
+/// What an encrypted or checksum-only file holds beyond its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contents {
+    /// Fixed-size pages (page files, SQLite databases): header byte 13 = 0.
+    Pages,
+    /// Nothing but the header and an audit record of key operations: a
+    /// key registry whose data keys seal blocks kept in other files
+    /// (header byte 13 = 1, format version 2).
+    KeyRing,
+}
+
+impl Contents {
+    /// The header byte.
+    pub const fn id(self) -> u8 {
+        match self {
+            Contents::Pages => 0,
+            Contents::KeyRing => 1,
+        }
+    }
+
+    /// What this holds, in a few words ("a page file", "a key ring").
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Contents::Pages => "a page file",
+            Contents::KeyRing => "a key ring",
+        }
+    }
+}
+
 /// A parsed header copy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     kind: FileKind,
+    contents: Contents,
     suite: Suite,
     page_size: usize,
     file_id: [u8; FILE_ID_LEN],
@@ -62,6 +97,9 @@ pub struct Header {
     current_epoch: u32,
     slots: [Keyslot; KEYSLOTS],
     epochs: [EpochEntry; MAX_EPOCHS],
+    /// Creation time of the epoch entry at the same index, Unix seconds
+    /// (0 = unknown).
+    created: [u64; MAX_EPOCHS],
     mac: [u8; 32],
 }
 
@@ -97,13 +135,14 @@ impl Header {
         rng.fill_nonce(&mut file_key)?;
         let mut keys = FileKeys::new(file_key);
         let mut header = Header::blank(FileKind::Encrypted, suite, page_size, file_id);
-        header.add_epoch(&mut keys, rng)?;
+        header.add_epoch(&mut keys, rng, 0)?;
         Ok((header, keys))
     }
 
     fn blank(kind: FileKind, suite: Suite, page_size: usize, file_id: [u8; FILE_ID_LEN]) -> Header {
         Header {
             kind,
+            contents: Contents::Pages,
             suite,
             page_size,
             file_id,
@@ -112,6 +151,7 @@ impl Header {
             current_epoch: 0,
             slots: [const { Keyslot::EMPTY }; KEYSLOTS],
             epochs: [const { EpochEntry::EMPTY }; MAX_EPOCHS],
+            created: [0; MAX_EPOCHS],
             mac: [0; 32],
         }
     }
@@ -119,6 +159,23 @@ impl Header {
     /// Encrypted or checksum-only.
     pub fn kind(&self) -> FileKind {
         self.kind
+    }
+    /// Pages or a key ring.
+    pub fn contents(&self) -> Contents {
+        self.contents
+    }
+    /// Makes this the header of a key ring (before it is first written).
+    pub fn set_contents(&mut self, contents: Contents) {
+        self.contents = contents;
+    }
+    /// The version this header is written with: 2 for key rings and
+    /// headers with epoch creation times, 1 otherwise.
+    pub fn version(&self) -> u16 {
+        if self.contents != Contents::Pages || self.created.iter().any(|&t| t != 0) {
+            2
+        } else {
+            1
+        }
     }
     /// The page suite.
     pub fn suite(&self) -> Suite {
@@ -164,6 +221,27 @@ impl Header {
             .iter()
             .filter(|e| e.is_live())
             .map(|e| (e.epoch(), e.seals()))
+    }
+
+    /// When `epoch` was created, in Unix seconds, if known (epochs made
+    /// without a clock, and every epoch of a version-1 file, have none).
+    pub fn created(&self, epoch: u32) -> Option<u64> {
+        self.index_of(epoch)
+            .map(|i| self.created[i])
+            .filter(|&t| t != 0)
+    }
+
+    /// Records when `epoch` was created (Unix seconds, 0 = unknown).
+    pub fn set_created(&mut self, epoch: u32, unix_seconds: u64) -> Result<(), Error> {
+        let i = self.index_of(epoch).ok_or(Error::NoSuchEpoch { epoch })?;
+        self.created[i] = unix_seconds;
+        Ok(())
+    }
+
+    fn index_of(&self, epoch: u32) -> Option<usize> {
+        self.epochs
+            .iter()
+            .position(|e| e.is_live() && e.epoch() == epoch)
     }
 
     /// Seals recorded under `epoch` (0 if it is not live).
@@ -239,11 +317,13 @@ impl Header {
         Ok(())
     }
 
-    /// Adds a key epoch with a fresh random data key and makes it current.
+    /// Adds a key epoch with a fresh random data key, created at
+    /// `unix_seconds` (0 = unknown), and makes it current.
     pub fn add_epoch<R: NonceSource + ?Sized>(
         &mut self,
         keys: &mut FileKeys,
         rng: &mut R,
+        unix_seconds: u64,
     ) -> Result<u32, Error> {
         self.require_encrypted()?;
         let epoch = self
@@ -261,6 +341,7 @@ impl Header {
         let (entry, key) =
             EpochEntry::create(&self.file_id, self.suite, epoch, &keys.file_key, rng)?;
         self.epochs[free] = entry;
+        self.created[free] = unix_seconds;
         keys.insert(epoch, key);
         self.current_epoch = epoch;
         Ok(epoch)
@@ -272,8 +353,9 @@ impl Header {
         if epoch == self.current_epoch {
             return Err(Error::CurrentEpoch { epoch });
         }
-        let entry = self.entry_mut(epoch).ok_or(Error::NoSuchEpoch { epoch })?;
-        *entry = EpochEntry::EMPTY;
+        let i = self.index_of(epoch).ok_or(Error::NoSuchEpoch { epoch })?;
+        self.epochs[i] = EpochEntry::EMPTY;
+        self.created[i] = 0;
         keys.remove(epoch);
         Ok(())
     }

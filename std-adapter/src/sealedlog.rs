@@ -1,0 +1,752 @@
+//! Sealed logs: an append-only file of sealed variable-length records — a
+//! value log or a write-ahead log — under a [`KeyRing`].
+//!
+//! [`SealedLog::append`] returns the record's position (its byte offset),
+//! [`SealedLog::read`] returns the verified record at a position, and
+//! [`SealedLog::iter`] walks the records from any position. Each record is
+//! sealed as a block bound to the log's random id and its own position, so
+//! a record that was altered, moved elsewhere in the log or copied from
+//! another log fails with its position. Records keep the key id they were
+//! sealed under; [`SealedLog::rewrite`] (value-log garbage collection)
+//! copies the live ones into a new log under the current key id, after
+//! which [`KeyRing::retire_unused`] can drop the old ones.
+//!
+//! # Durability and torn tails
+//!
+//! [`SealedLog::sync`] flushes the records, then writes the log's *state*
+//! (sealed, in one of two alternating slots): the length up to which every
+//! record is durable. Records below it must verify; anything after it is a
+//! tail a crash may have torn. Opening the log for appending verifies the
+//! tail record by record and cuts it at the first that is incomplete or
+//! does not verify: the bytes from there to the end of the file become a
+//! *cut region*, recorded in the state, whose positions are never used
+//! again (so a record lost in a crash can never be replayed in place of a
+//! later one), and appends continue after it. At most [`MAX_CUTS`] cut
+//! regions are kept; past that the log refuses appends until it is
+//! rewritten.
+//!
+//! # Concurrency
+//!
+//! A `SealedLog` is `Sync`: any number of threads may read while one
+//! appends (appends are serialised). Readers see a record once `append`
+//! has returned its position. The handle that appends holds the log's
+//! writers' lock; other processes open it with
+//! [`SealedLog::open_read_only`], which reads what was synced plus every
+//! complete record after it.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use pageseal_core::{BlockFormat, Error as CoreError, FILE_ID_LEN, STREAM_ID_LEN};
+
+use crate::blocks::Codec;
+use crate::error::{Error, Result};
+use crate::keyring::KeyRing;
+use crate::random::random_file_id;
+use crate::storage::{self, Storage};
+
+/// The magic bytes a sealed log starts with.
+pub const LOG_MAGIC: [u8; 8] = *b"PSEALLOG";
+/// The sealed-log format version.
+pub const LOG_VERSION: u16 = 1;
+/// Byte offset of the first record.
+pub const LOG_DATA_START: u64 = 4096;
+/// The most cut regions a log keeps (see the module documentation).
+pub const MAX_CUTS: usize = 64;
+/// Length of a record's frame (the sealed length, u32 LE) before it.
+pub const FRAME_LEN: usize = 4;
+
+const PROLOGUE_LEN: usize = 64;
+const SLOT_LEN: u64 = 1536;
+const STATE_LEN: usize = 24 + MAX_CUTS * 16;
+/// Block ids of the two state slots (record positions are below 2^63).
+const STATE_BLOCK: u64 = 1 << 63;
+
+/// How a log seals its records.
+#[derive(Clone, Copy, Debug)]
+pub struct LogOptions {
+    /// Compress records with LZ4 when that makes them smaller
+    /// ([`Codec::Lz4`]; mind the length side channel described in
+    /// [`seal_block`](crate::seal_block)) or store them as they are.
+    pub codec: Codec,
+    /// The longest record accepted, plaintext bytes (64 MiB by default):
+    /// a longer frame found on disk is refused before anything is
+    /// allocated for it.
+    pub max_record: usize,
+}
+
+impl Default for LogOptions {
+    fn default() -> LogOptions {
+        LogOptions {
+            codec: Codec::Raw,
+            max_record: 64 << 20,
+        }
+    }
+}
+
+/// The sealed state: sequence number, durable length, cut regions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct State {
+    seq: u64,
+    synced: u64,
+    cuts: Vec<(u64, u64)>,
+}
+
+impl State {
+    fn encode(&self) -> [u8; STATE_LEN] {
+        let mut b = [0u8; STATE_LEN];
+        b[..8].copy_from_slice(&self.seq.to_le_bytes());
+        b[8..16].copy_from_slice(&self.synced.to_le_bytes());
+        b[16..20].copy_from_slice(&(self.cuts.len() as u32).to_le_bytes());
+        for (i, (start, end)) in self.cuts.iter().enumerate() {
+            let at = 24 + 16 * i;
+            b[at..at + 8].copy_from_slice(&start.to_le_bytes());
+            b[at + 8..at + 16].copy_from_slice(&end.to_le_bytes());
+        }
+        b
+    }
+
+    fn decode(b: &[u8]) -> std::result::Result<State, &'static str> {
+        let le = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+        let count = u32::from_le_bytes(b[16..20].try_into().unwrap_or_default()) as usize;
+        if count > MAX_CUTS || b[20..24] != [0; 4] {
+            return Err("state is malformed");
+        }
+        let cuts: Vec<(u64, u64)> = (0..count)
+            .map(|i| (le(24 + 16 * i), le(32 + 16 * i)))
+            .collect();
+        let synced = le(8);
+        let mut last = LOG_DATA_START;
+        for &(start, end) in &cuts {
+            if start < last || end <= start || end > synced {
+                return Err("state lists overlapping cut regions");
+            }
+            last = end;
+        }
+        if synced < LOG_DATA_START || b[24 + 16 * count..].iter().any(|&x| x != 0) {
+            return Err("state is malformed");
+        }
+        Ok(State {
+            seq: le(0),
+            synced,
+            cuts,
+        })
+    }
+
+    /// The cut region containing `pos`, if any.
+    fn cut_at(&self, pos: u64) -> Option<(u64, u64)> {
+        self.cuts
+            .iter()
+            .copied()
+            .find(|&(start, end)| (start..end).contains(&pos))
+    }
+}
+
+/// What one sealed record's frame says.
+struct Frame {
+    sealed_len: usize,
+}
+
+/// A sealed append-only log. See the module documentation.
+pub struct SealedLog<S: Storage = File> {
+    path: PathBuf,
+    storage: S,
+    ring: Arc<KeyRing>,
+    format: BlockFormat,
+    log_id: [u8; STREAM_ID_LEN],
+    options: LogOptions,
+    writable: bool,
+    /// End of the published records (where the next append goes).
+    end: AtomicU64,
+    state: RwLock<State>,
+    /// Serialises appends; holds the sealed body and the framed record
+    /// (reused, so an append allocates nothing once warm).
+    appender: Mutex<(Vec<u8>, Vec<u8>)>,
+}
+
+impl SealedLog<File> {
+    /// Creates a log at `path` (which must not exist) under `ring`.
+    pub fn create(path: &Path, ring: Arc<KeyRing>, options: LogOptions) -> Result<SealedLog> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| Error::io("create", path, e))?;
+        let made = SealedLog::create_on(file, path, ring, options);
+        if made.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        made
+    }
+
+    /// Opens the log at `path` for appending (taking its writers' lock),
+    /// cutting a torn tail (see the module documentation).
+    pub fn open(path: &Path, ring: Arc<KeyRing>, options: LogOptions) -> Result<SealedLog> {
+        let file = storage::open_regular(path, true)?;
+        SealedLog::open_on(file, path, ring, options, true)
+    }
+
+    /// Opens the log at `path` to read it, alongside an appender in another
+    /// process: the records synced, and every complete record after them.
+    pub fn open_read_only(
+        path: &Path,
+        ring: Arc<KeyRing>,
+        options: LogOptions,
+    ) -> Result<SealedLog> {
+        let file = storage::open_regular(path, false)?;
+        SealedLog::open_on(file, path, ring, options, false)
+    }
+}
+
+impl<S: Storage> SealedLog<S> {
+    /// Creates a log on empty `storage` (named `path` in errors).
+    pub fn create_on(
+        storage: S,
+        path: &Path,
+        ring: Arc<KeyRing>,
+        options: LogOptions,
+    ) -> Result<SealedLog<S>> {
+        storage::lock(&storage, path)?;
+        let log_id = random_file_id()?;
+        let mut head = vec![0u8; LOG_DATA_START as usize];
+        head[..PROLOGUE_LEN].copy_from_slice(&prologue(&ring, &log_id));
+        storage::write_at(&storage, path, 0, &head)?;
+        let log = SealedLog::new(storage, path, ring, log_id, options, true, State::default());
+        log.write_state(State {
+            seq: 0,
+            synced: LOG_DATA_START,
+            cuts: Vec::new(),
+        })?;
+        Ok(log)
+    }
+
+    /// Opens a log on `storage` (named `path` in errors); `writable` takes
+    /// the writers' lock and cuts a torn tail.
+    pub fn open_on(
+        storage: S,
+        path: &Path,
+        ring: Arc<KeyRing>,
+        options: LogOptions,
+        writable: bool,
+    ) -> Result<SealedLog<S>> {
+        if writable {
+            storage::lock(&storage, path)?;
+        }
+        let mut head = vec![0u8; LOG_DATA_START as usize];
+        let got = storage::read_up_to(&storage, path, 0, &mut head)?;
+        let log_id = check_prologue(path, &head[..got.min(PROLOGUE_LEN)], &ring)?;
+        if got < LOG_DATA_START as usize {
+            return Err(Error::Record {
+                path: path.into(),
+                position: got as u64,
+                reason: "the log's state area is truncated".into(),
+            });
+        }
+        let mut log = SealedLog::new(
+            storage,
+            path,
+            ring,
+            log_id,
+            options,
+            writable,
+            State::default(),
+        );
+        let state = log.read_state(&head)?;
+        let file_len = log.storage.len().map_err(|e| Error::io("stat", path, e))?;
+        if file_len < state.synced {
+            return Err(Error::Record {
+                path: path.into(),
+                position: file_len,
+                reason: format!(
+                    "the log was truncated: it ends at {file_len}, but records up to {} were synced",
+                    state.synced
+                ),
+            });
+        }
+        let synced = state.synced;
+        log.end = AtomicU64::new(synced);
+        log.state = RwLock::new(state);
+        // Walk the tail after the synced length, keeping every record that
+        // verifies.
+        let mut end = synced;
+        let mut pos = synced;
+        while pos < file_len {
+            match log.frame_at(pos, file_len).and_then(|f| {
+                let mut sealed = vec![0u8; f.sealed_len];
+                log.open_at(pos, &mut sealed).map(|_| f)
+            }) {
+                Ok(f) => {
+                    pos += (FRAME_LEN + f.sealed_len) as u64;
+                    end = pos;
+                }
+                Err(_) => break,
+            }
+        }
+        log.end.store(end, Ordering::SeqCst);
+        if writable && end < file_len {
+            // A torn tail: never reuse its positions.
+            let mut state = log.state_now();
+            if state.cuts.len() >= MAX_CUTS {
+                return Err(Error::Record {
+                    path: path.into(),
+                    position: end,
+                    reason: format!(
+                        "the log's tail is torn and it already has {MAX_CUTS} cut regions: \
+                         open it read-only and rewrite it"
+                    ),
+                });
+            }
+            state.cuts.push((end, file_len));
+            state.synced = file_len;
+            log.flush()?;
+            log.write_state(state)?;
+            log.end.store(file_len, Ordering::SeqCst);
+        } else if writable && end > synced {
+            let mut state = log.state_now();
+            state.synced = end;
+            log.write_state(state)?;
+        }
+        Ok(log)
+    }
+
+    fn new(
+        storage: S,
+        path: &Path,
+        ring: Arc<KeyRing>,
+        log_id: [u8; STREAM_ID_LEN],
+        options: LogOptions,
+        writable: bool,
+        state: State,
+    ) -> SealedLog<S> {
+        SealedLog {
+            path: path.into(),
+            storage,
+            format: BlockFormat::new(ring.suite(), log_id),
+            ring,
+            log_id,
+            options,
+            writable,
+            end: AtomicU64::new(LOG_DATA_START),
+            state: RwLock::new(state),
+            appender: Mutex::new((Vec::new(), Vec::new())),
+        }
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// The log's random id (bound into every record).
+    pub fn log_id(&self) -> [u8; STREAM_ID_LEN] {
+        self.log_id
+    }
+    /// The key ring it is sealed under.
+    pub fn ring(&self) -> &Arc<KeyRing> {
+        &self.ring
+    }
+    /// Where the next record goes: the end of the records.
+    pub fn end(&self) -> u64 {
+        self.end.load(Ordering::SeqCst)
+    }
+    /// The length up to which records are durable.
+    pub fn synced(&self) -> u64 {
+        self.state_now().synced
+    }
+    /// The cut regions (start, end): byte ranges a crash left torn.
+    pub fn cuts(&self) -> Vec<(u64, u64)> {
+        self.state_now().cuts
+    }
+
+    fn state_now(&self) -> State {
+        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn appender(&self) -> MutexGuard<'_, (Vec<u8>, Vec<u8>)> {
+        self.appender.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Seals `record` and appends it; returns its position. It is durable
+    /// after the next [`sync`](Self::sync).
+    pub fn append(&self, record: &[u8]) -> Result<u64> {
+        if !self.writable {
+            return Err(Error::io(
+                "append to",
+                &self.path,
+                std::io::ErrorKind::PermissionDenied.into(),
+            ));
+        }
+        if record.len() > self.options.max_record {
+            return Err(Error::Argument(format!(
+                "{}: a record of {} bytes is longer than the log's maximum of {}",
+                self.path.display(),
+                record.len(),
+                self.options.max_record
+            )));
+        }
+        let mut guard = self.appender();
+        let (body, frame) = &mut *guard;
+        let pos = self.end();
+        if pos >= STATE_BLOCK {
+            return Err(CoreError::MessageTooLong.into());
+        }
+        self.ring
+            .seal_block(&self.log_id, pos, self.options.codec, record, body)?;
+        let len = u32::try_from(body.len()).map_err(|_| CoreError::MessageTooLong)?;
+        frame.clear();
+        frame.extend_from_slice(&len.to_le_bytes());
+        frame.extend_from_slice(body);
+        storage::write_at(&self.storage, &self.path, pos, frame)?;
+        self.end.store(pos + frame.len() as u64, Ordering::SeqCst);
+        Ok(pos)
+    }
+
+    /// Makes every appended record durable: flushes them, then records the
+    /// new synced length in the state.
+    pub fn sync(&self) -> Result<()> {
+        if !self.writable {
+            return Ok(());
+        }
+        let _appender = self.appender();
+        let end = self.end();
+        let mut state = self.state_now();
+        if state.synced == end {
+            return Ok(());
+        }
+        self.flush()?;
+        state.synced = end;
+        self.write_state(state)
+    }
+
+    fn flush(&self) -> Result<()> {
+        storage::flush(&self.storage, &self.path)
+    }
+
+    /// Reads and verifies the record at `position`.
+    pub fn read(&self, position: u64) -> Result<Vec<u8>> {
+        let frame = self.frame_at(position, self.end())?;
+        let mut sealed = vec![0u8; frame.sealed_len];
+        self.open_at(position, &mut sealed)
+    }
+
+    /// The position after the record at `position` (skipping a cut region
+    /// that follows it).
+    fn next_after(&self, position: u64, sealed_len: usize) -> u64 {
+        let next = position + (FRAME_LEN + sealed_len) as u64;
+        self.skip_cut(next)
+    }
+
+    fn skip_cut(&self, pos: u64) -> u64 {
+        match self.state_now().cut_at(pos) {
+            Some((_, end)) => end,
+            None => pos,
+        }
+    }
+
+    /// Reads and checks the frame at `pos` (which must start a record
+    /// before `end`).
+    fn frame_at(&self, pos: u64, end: u64) -> Result<Frame> {
+        let bad = |reason: String| Error::Record {
+            path: self.path.clone(),
+            position: pos,
+            reason,
+        };
+        if pos < LOG_DATA_START || pos >= end {
+            return Err(bad(format!(
+                "no record there (records lie from {LOG_DATA_START} to {end})"
+            )));
+        }
+        if let Some((start, stop)) = self.state_now().cut_at(pos) {
+            return Err(bad(format!(
+                "the position lies in a region cut after a crash ({start}..{stop})"
+            )));
+        }
+        let mut len = [0u8; FRAME_LEN];
+        let got = storage::read_up_to(&self.storage, &self.path, pos, &mut len)?;
+        if got < FRAME_LEN || pos + FRAME_LEN as u64 > end {
+            return Err(bad("the record's frame is cut short".into()));
+        }
+        let sealed_len = u32::from_le_bytes(len) as usize;
+        let most = self.max_sealed();
+        if sealed_len < self.format.overhead() || sealed_len > most {
+            return Err(bad(format!(
+                "the frame gives a sealed length of {sealed_len} bytes, outside {}..={most}",
+                self.format.overhead()
+            )));
+        }
+        if pos + (FRAME_LEN + sealed_len) as u64 > end {
+            return Err(bad(format!(
+                "the record is cut short: {sealed_len} sealed bytes do not fit before {end}"
+            )));
+        }
+        Ok(Frame { sealed_len })
+    }
+
+    fn max_sealed(&self) -> usize {
+        let compressed = 4 + lz4_flex::block::get_maximum_output_size(self.options.max_record);
+        compressed.max(self.options.max_record) + self.format.overhead()
+    }
+
+    /// Reads the sealed record at `pos` into `sealed` (its exact length)
+    /// and opens it.
+    fn open_at(&self, pos: u64, sealed: &mut [u8]) -> Result<Vec<u8>> {
+        storage::read_at(
+            &self.storage,
+            &self.path,
+            pos + FRAME_LEN as u64,
+            &mut sealed[..],
+        )?;
+        let mut out = Vec::new();
+        match self
+            .ring
+            .open_block(&self.log_id, pos, sealed, self.options.max_record, &mut out)
+        {
+            Ok(_) => Ok(out),
+            Err(e) => Err(Error::Record {
+                path: self.path.clone(),
+                position: pos,
+                reason: match e.core() {
+                    Some(CoreError::BlockAuthentication { .. }) => {
+                        "failed authentication: it was altered, moved or replayed".into()
+                    }
+                    Some(CoreError::UnknownBlockEpoch { epoch, .. }) => format!(
+                        "sealed under key id {epoch}, which the key ring no longer has \
+                         (retired)"
+                    ),
+                    _ => e.to_string(),
+                },
+            }),
+        }
+    }
+
+    /// The records from `position` on (the first at
+    /// [`LOG_DATA_START`]), in order, verified. After a bad record the
+    /// walk goes on when its frame still says where the next one starts.
+    pub fn iter(&self, position: u64) -> LogIter<'_, S> {
+        LogIter {
+            log: self,
+            pos: self.skip_cut(position),
+            end: self.end(),
+        }
+    }
+
+    /// Every bad record, by position: what `pageseal verify` reports.
+    pub fn verify(&self) -> Vec<Error> {
+        self.iter(LOG_DATA_START).filter_map(|r| r.err()).collect()
+    }
+
+    /// The key ids the log's records and state are sealed under (read
+    /// from their trailers, without opening them), for
+    /// [`KeyRing::retire_unused`].
+    pub fn key_ids(&self) -> Result<std::collections::BTreeSet<u32>> {
+        let mut ids = std::collections::BTreeSet::new();
+        let end = self.end();
+        let mut pos = self.skip_cut(LOG_DATA_START);
+        while pos < end {
+            let frame = self.frame_at(pos, end)?;
+            let mut sealed = vec![0u8; frame.sealed_len];
+            storage::read_at(
+                &self.storage,
+                &self.path,
+                pos + FRAME_LEN as u64,
+                &mut sealed,
+            )?;
+            ids.insert(self.format.epoch(&sealed).map_err(Error::from)?);
+            pos = self.next_after(pos, frame.sealed_len);
+        }
+        let mut head = vec![0u8; LOG_DATA_START as usize];
+        storage::read_at(&self.storage, &self.path, 0, &mut head)?;
+        for slot in 0..2 {
+            if let Some(sealed) = self.state_slot(&head, slot)
+                && let Ok(id) = self.format.epoch(sealed)
+                && self.ring.has_key(id)
+            {
+                ids.insert(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Value-log garbage collection: copies every record for which
+    /// `live(position, record)` is true into a new log at `dest`, sealed
+    /// under the ring's current key id, calls `moved(old, new)` for each,
+    /// syncs the new log and returns it. The engine then switches to it and
+    /// deletes this one; old key ids can retire once nothing uses them.
+    pub fn rewrite(
+        &self,
+        dest: &Path,
+        mut live: impl FnMut(u64, &[u8]) -> bool,
+        mut moved: impl FnMut(u64, u64),
+    ) -> Result<SealedLog> {
+        let new = SealedLog::create(dest, self.ring.clone(), self.options)?;
+        let copied = (|| {
+            for record in self.iter(LOG_DATA_START) {
+                let (pos, bytes) = record?;
+                if live(pos, &bytes) {
+                    moved(pos, new.append(&bytes)?);
+                }
+            }
+            new.sync()
+        })();
+        if let Err(e) = copied {
+            drop(new);
+            let _ = std::fs::remove_file(dest);
+            return Err(e);
+        }
+        Ok(new)
+    }
+
+    /// The sealed bytes of state slot `slot` in the header area `head`.
+    fn state_slot<'h>(&self, head: &'h [u8], slot: u64) -> Option<&'h [u8]> {
+        let at = (PROLOGUE_LEN as u64 + slot * SLOT_LEN) as usize;
+        let len = STATE_LEN + self.format.overhead();
+        let bytes = head.get(at..at + len)?;
+        (bytes.iter().any(|&b| b != 0)).then_some(bytes)
+    }
+
+    /// The newest state slot that opens.
+    fn read_state(&self, head: &[u8]) -> Result<State> {
+        let mut best: Option<State> = None;
+        let mut fault = "no state was ever written";
+        for slot in 0..2u64 {
+            let Some(bytes) = self.state_slot(head, slot) else {
+                continue;
+            };
+            let mut sealed = bytes.to_vec();
+            let mut out = Vec::new();
+            let opened = self.ring.open_block(
+                &self.log_id,
+                STATE_BLOCK + slot,
+                &mut sealed,
+                STATE_LEN,
+                &mut out,
+            );
+            match opened.ok().map(|_| State::decode(&out)) {
+                Some(Ok(state)) if state.seq % 2 == slot => {
+                    if best.as_ref().is_none_or(|b| state.seq > b.seq) {
+                        best = Some(state);
+                    }
+                }
+                Some(Ok(_)) => fault = "a state slot holds the other slot's state",
+                Some(Err(reason)) => fault = reason,
+                None => fault = "a state slot failed authentication (or its key was retired)",
+            }
+        }
+        best.ok_or_else(|| Error::Record {
+            path: self.path.clone(),
+            position: PROLOGUE_LEN as u64,
+            reason: format!("the log's state is unreadable: {fault}"),
+        })
+    }
+
+    /// Writes `state` with the next sequence number to its slot, flushed
+    /// (the first state of a new log, whose in-memory state is still the
+    /// empty default, gets number 0).
+    fn write_state(&self, mut state: State) -> Result<()> {
+        let mut guard = self.state.write().unwrap_or_else(|p| p.into_inner());
+        state.seq = guard.seq + u64::from(*guard != State::default());
+        let slot = state.seq % 2;
+        let mut sealed = Vec::new();
+        self.ring.seal_block(
+            &self.log_id,
+            STATE_BLOCK + slot,
+            Codec::Raw,
+            &state.encode(),
+            &mut sealed,
+        )?;
+        let at = PROLOGUE_LEN as u64 + slot * SLOT_LEN;
+        storage::write_at(&self.storage, &self.path, at, &sealed)?;
+        self.flush()?;
+        *guard = state;
+        Ok(())
+    }
+}
+
+/// The prologue: magic, version, suite, log id, ring id, checksum.
+fn prologue(ring: &KeyRing, log_id: &[u8; STREAM_ID_LEN]) -> [u8; PROLOGUE_LEN] {
+    let mut p = [0u8; PROLOGUE_LEN];
+    p[..8].copy_from_slice(&LOG_MAGIC);
+    p[8..10].copy_from_slice(&LOG_VERSION.to_le_bytes());
+    p[10] = ring.suite().id();
+    p[16..32].copy_from_slice(log_id);
+    p[32..48].copy_from_slice(&ring.file_id());
+    let digest = pageseal_core::kdf::sha256(&p[..56]);
+    p[56..].copy_from_slice(&digest[..8]);
+    p
+}
+
+/// Checks a log's prologue against `ring`; returns the log id.
+fn check_prologue(path: &Path, p: &[u8], ring: &KeyRing) -> Result<[u8; STREAM_ID_LEN]> {
+    let bad = |reason: String| Error::Record {
+        path: path.into(),
+        position: 0,
+        reason,
+    };
+    if p.len() < PROLOGUE_LEN || p[..8] != LOG_MAGIC {
+        return Err(bad(
+            "not a pageseal sealed log (no PSEALLOG prologue)".into()
+        ));
+    }
+    if pageseal_core::kdf::sha256(&p[..56])[..8] != p[56..64] {
+        return Err(bad(
+            "the log's prologue is damaged (checksum mismatch)".into()
+        ));
+    }
+    let version = u16::from_le_bytes([p[8], p[9]]);
+    if version != LOG_VERSION {
+        return Err(bad(format!(
+            "sealed-log version {version} is not supported (this build reads version {LOG_VERSION})"
+        )));
+    }
+    if p[11..16] != [0; 5] || p[48..56] != [0; 8] {
+        return Err(bad("the log's prologue has non-zero reserved bytes".into()));
+    }
+    if p[32..48] != ring.file_id() {
+        return Err(bad(format!(
+            "the log belongs to another key ring (not {})",
+            ring.path().display()
+        )));
+    }
+    if p[10] != ring.suite().id() {
+        return Err(bad(format!(
+            "the log's suite (id {}) is not the key ring's ({})",
+            p[10],
+            ring.suite()
+        )));
+    }
+    let mut id = [0u8; FILE_ID_LEN];
+    id.copy_from_slice(&p[16..32]);
+    Ok(id)
+}
+
+/// Iterator over a log's records: `(position, record)` or the error of a
+/// bad one. See [`SealedLog::iter`].
+pub struct LogIter<'a, S: Storage> {
+    log: &'a SealedLog<S>,
+    pos: u64,
+    end: u64,
+}
+
+impl<S: Storage> Iterator for LogIter<'_, S> {
+    type Item = Result<(u64, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.end {
+            return None;
+        }
+        let pos = self.pos;
+        let frame = match self.log.frame_at(pos, self.end) {
+            Ok(frame) => frame,
+            Err(e) => {
+                // Nothing says where the next record starts.
+                self.pos = self.end;
+                return Some(Err(e));
+            }
+        };
+        self.pos = self.log.next_after(pos, frame.sealed_len);
+        let mut sealed = vec![0u8; frame.sealed_len];
+        Some(self.log.open_at(pos, &mut sealed).map(|r| (pos, r)))
+    }
+}
