@@ -346,7 +346,10 @@ fn readers_run_alongside_one_appender() {
                 let mut seen = 0;
                 for _ in 0..200 {
                     // Every record published so far reads back whole.
-                    let n = log.iter(LOG_DATA_START).map(|r| r.unwrap()).count();
+                    let n = log
+                        .iter(LOG_DATA_START)
+                        .inspect(|r| assert!(r.is_ok()))
+                        .count();
                     assert!(n >= seen);
                     seen = n;
                 }
