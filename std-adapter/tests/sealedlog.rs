@@ -130,11 +130,8 @@ fn a_torn_tail_is_cut_at_every_byte_and_never_misread() {
             for (i, (p, r)) in got.iter().enumerate() {
                 assert_eq!((*p, r), (positions[i], &record(i)), "cut {cut}");
             }
-            for i in complete.len()..positions.len() {
-                assert!(
-                    log.read(positions[i]).is_err(),
-                    "cut {cut}: record {i} read"
-                );
+            for (i, &p) in positions.iter().enumerate().skip(complete.len()) {
+                assert!(log.read(p).is_err(), "cut {cut}: record {i} read");
             }
             // Appending goes on after the torn bytes, which are never used
             // again.
