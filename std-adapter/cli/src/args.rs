@@ -61,10 +61,14 @@ pub enum Command {
         #[command(flatten)]
         threads: Threads,
     },
-    /// Check the header and every page; list every bad page.
+    /// Check the header and every page (or, for a key ring, its audit
+    /// trail; for a sealed log, every record); list every bad one.
     Verify {
-        /// The sealed file.
+        /// The sealed file, key ring or sealed log.
         file: PathBuf,
+        /// The key ring a sealed log is sealed under (the key opens it).
+        #[arg(long, value_name = "PATH")]
+        ring: Option<PathBuf>,
         #[command(flatten)]
         key: KeyArgs,
         #[command(flatten)]
@@ -75,10 +79,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Describe a file (no key needed).
+    /// Describe a file (no key needed). With a key, a key ring's audit
+    /// trail is verified and shown, and a sealed log's records counted.
     Info {
-        /// The file.
+        /// The file: page file, key ring or sealed log.
         file: PathBuf,
+        /// The key ring a sealed log is sealed under.
+        #[arg(long, value_name = "PATH")]
+        ring: Option<PathBuf>,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        limits: Limits,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -13,7 +13,7 @@ use pageseal_dispatch::recommended_suite;
 
 use crate::args::{Command, KdfArgs, KeyArgs, KeyslotAction, Layout, Limits, NewKeyArgs, Threads};
 use crate::keys::KeyInput;
-use crate::{EXIT_VERIFY, bench, report};
+use crate::{EXIT_VERIFY, bench, engines, report};
 
 type Result<T> = pageseal::Result<T>;
 
@@ -127,11 +127,15 @@ pub fn run(command: Command) -> Result<u8> {
         }
         Command::Verify {
             file,
+            ring,
             key,
             limits,
             threads,
             json,
         } => {
+            if let Some(code) = engines::verify(&file, ring.as_deref(), &key, &limits, json)? {
+                return Ok(code);
+            }
             let secret = existing_secret(&key, &file)?;
             let report = with_progress(page_count(&file), "verifying", |progress| {
                 let secret = borrow(&secret);
@@ -146,7 +150,16 @@ pub fn run(command: Command) -> Result<u8> {
             report::verify(&file, &report, json);
             Ok(if report.ok() { 0 } else { EXIT_VERIFY })
         }
-        Command::Info { file, json } => {
+        Command::Info {
+            file,
+            ring,
+            key,
+            limits,
+            json,
+        } => {
+            if engines::info(&file, ring.as_deref(), &key, &limits, json)? {
+                return Ok(0);
+            }
             let header_bytes = read_prefix(&file, pageseal::core::HEADER_AREA_LEN)?;
             let read = read_header(&header_bytes).map_err(|e| Error::format(&file, e))?;
             let len = std::fs::metadata(&file)
@@ -382,7 +395,7 @@ fn read_new_secret(new_key: &NewKeyArgs, file: &Path) -> Result<OwnedSecret> {
 }
 
 /// Opening limits from the flags.
-fn tuning(limits: &Limits) -> Tuning {
+pub(crate) fn tuning(limits: &Limits) -> Tuning {
     let d = KdfLimits::DEFAULT;
     Tuning {
         kdf_limits: KdfLimits {
@@ -437,7 +450,7 @@ fn keyslot(action: KeyslotAction) -> Result<u8> {
     }
 }
 
-fn read_prefix(file: &Path, len: usize) -> Result<Vec<u8>> {
+pub(crate) fn read_prefix(file: &Path, len: usize) -> Result<Vec<u8>> {
     use std::io::Read;
     let f = pageseal::open_regular(file, false)?;
     let mut out = Vec::with_capacity(len);

@@ -30,6 +30,7 @@ macro_rules! say {
 mod args;
 mod bench;
 mod commands;
+mod engines;
 mod keys;
 mod report;
 
@@ -119,7 +120,7 @@ fn exit_code(e: &Error) -> u8 {
     match e {
         Error::Io { .. } => EXIT_IO,
         Error::KeySource { .. } | Error::KeyMissing { .. } => EXIT_KEY,
-        Error::Truncated { .. } => EXIT_VERIFY,
+        Error::Truncated { .. } | Error::Audit { .. } | Error::Record { .. } => EXIT_VERIFY,
         Error::InUse { .. } => EXIT_IO,
         Error::Core { page: Some(_), .. } => EXIT_VERIFY,
         Error::Core { source, path, .. } => match source {
