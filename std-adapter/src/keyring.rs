@@ -18,6 +18,57 @@
 //! rotation at the seal limit happens while sealing; its record is written
 //! just after, and a key id that a crash left without a record is recorded
 //! when the ring is next opened for writing.
+//!
+//! An LSM engine's writer, and a value log, under one key ring:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use pageseal::core::Suite;
+//! use pageseal::{Codec, KeyRing, KeyRingOptions, KeySource, LogOptions, SealedLog};
+//!
+//! # let dir = std::env::temp_dir().join(format!("pageseal-ring-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let key_file = dir.join("key");
+//! # std::fs::write(&key_file, "x'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'\n").unwrap();
+//! let secret = KeySource::File(key_file).read()?;
+//! let options = KeyRingOptions {
+//!     suite: Suite::Aegis128L,
+//!     rotation_interval: Some(Duration::from_secs(30 * 86_400)), // a new key id monthly
+//!     ..KeyRingOptions::default()
+//! };
+//! let ring = Arc::new(KeyRing::create(&dir.join("keys.psring"), &secret.as_secret(), &options)?);
+//!
+//! // An SSTable writer: each block is compressed, sealed and bound to the
+//! // table's id and the block's offset; its trailer names the key id.
+//! let table = pageseal::random_file_id()?;
+//! let mut old_block = Vec::new();
+//! ring.seal_block(&table, 0, Codec::Lz4, b"block at offset 0", &mut old_block)?;
+//! assert_eq!(ring.key_id_of(&old_block)?, 1);
+//!
+//! ring.rotate()?; // new blocks use key id 2; key id 1 still opens the old ones
+//! let mut new_block = Vec::new();
+//! ring.seal_block(&table, 4096, Codec::Lz4, b"block at offset 4096", &mut new_block)?;
+//! assert_eq!(ring.key_id_of(&new_block)?, 2);
+//!
+//! let mut plain = Vec::new();
+//! ring.open_block(&table, 0, &mut old_block, 1 << 20, &mut plain)?;
+//! assert_eq!(plain, b"block at offset 0");
+//! ring.open_block(&table, 4096, &mut new_block, 1 << 20, &mut plain)?;
+//! assert_eq!(plain, b"block at offset 4096");
+//!
+//! // A value log under the same ring: append, sync, read by position.
+//! let vlog = SealedLog::create(&dir.join("000001.vlog"), ring.clone(), LogOptions::default())?;
+//! let at = vlog.append(b"a value")?;
+//! vlog.sync()?;
+//! assert_eq!(vlog.read(at)?, b"a value");
+//!
+//! // Once compaction has rewritten the table under key id 2, key id 1 can go.
+//! let in_use = vlog.key_ids()?;
+//! assert_eq!(ring.retire_unused(|id| id == 2 || in_use.contains(&id))?, [1]);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), pageseal::Error>(())
+//! ```
 
 use std::collections::BTreeSet;
 use std::fs::File;

@@ -1,30 +1,53 @@
-//! The README's library example is the crate's doctest: every line of the
-//! README's `rust` block appears, in order, in the doctest of `lib.rs`
-//! (which `cargo test` compiles and runs), so the README cannot show code
-//! that does not compile.
+//! The README's Rust examples are compiled doctests: every line of each
+//! README `rust` block checked here appears, in order, in the doctest of
+//! the source file named for it (which `cargo test` compiles and runs), so
+//! the README cannot show code that does not compile.
 
-#[test]
-fn readme_example_is_the_compiled_doctest() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
-    let block = readme
+/// The README's `rust` block that follows `heading`, as lines.
+fn readme_block(readme: &str, heading: &str) -> Vec<String> {
+    let after = readme
+        .split_once(heading)
+        .unwrap_or_else(|| panic!("README.md has the section {heading:?}"))
+        .1;
+    after
         .split("```rust\n")
         .nth(1)
         .and_then(|rest| rest.split("```").next())
-        .expect("README.md has a rust block");
-    let doctest: Vec<&str> = lib
+        .expect("the section has a rust block")
         .lines()
-        .filter_map(|l| l.strip_prefix("//! "))
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Asserts that `block` appears, line by line and in order, in the `//! `
+/// doctest lines of `source`.
+fn assert_in_doctest(block: &[String], source: &str) {
+    let text =
+        std::fs::read_to_string(format!("{}/src/{source}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let doctest: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! ").or((l == "//!").then_some("")))
         .filter(|l| !l.starts_with("# "))
         .collect();
     let mut at = 0;
-    for line in block.lines().filter(|l| !l.trim().is_empty()) {
-        let found = doctest[at..].iter().position(|d| *d == line);
+    for line in block {
+        let found = doctest[at..].iter().position(|d| d == line);
         assert!(
             found.is_some(),
-            "README line not in the lib.rs doctest (in order): {line}"
+            "README line not in the {source} doctest (in order): {line}"
         );
         at += found.unwrap() + 1;
     }
+}
+
+#[test]
+fn readme_examples_are_the_compiled_doctests() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    assert_in_doctest(&readme_block(&readme, "## The library\n"), "lib.rs");
+    assert_in_doctest(
+        &readme_block(&readme, "## Blocks, key rings and sealed logs"),
+        "keyring.rs",
+    );
 }
