@@ -339,6 +339,7 @@ fn blocks(rounds: usize) {
     let mut both: Box<dyn FnMut(u64) -> Duration> = Box::new(|ops| {
         let start = Instant::now();
         for _ in 0..ops {
+            sealed.clear();
             seal_block(
                 &format,
                 &cipher,

@@ -51,10 +51,12 @@ impl Codec {
     }
 }
 
-/// Seals `plain` as block `block_id` into `out` (which is cleared first).
-/// With [`Codec::Lz4`] the plaintext is compressed first, unless that does
-/// not make it smaller: then it is stored raw and flagged so. Returns the
-/// codec used.
+/// Seals `plain` as block `block_id` and appends the sealed block to `out`
+/// (clear `out` first to get the block alone; a log appends records to a
+/// write buffer without copying them). With [`Codec::Lz4`] the plaintext
+/// is compressed first, unless that does not make it smaller: then it is
+/// stored raw and flagged so. Returns the codec used. On failure `out` is
+/// left as it was.
 #[allow(clippy::too_many_arguments)]
 pub fn seal_block<A, N>(
     format: &BlockFormat,
@@ -70,39 +72,39 @@ where
     A: Aead + ?Sized,
     N: NonceSource + ?Sized,
 {
-    // What `out` held is overwritten below, and it ends up sealed (or
-    // wiped on failure): no need to wipe it first.
-    out.clear();
+    let start = out.len();
+    // Every byte appended below ends up sealed, or wiped on failure.
     let used = match codec {
         Codec::Lz4 => {
             let len = u32::try_from(plain.len()).map_err(|_| CoreError::MessageTooLong)?;
             let bound = 4 + lz4_flex::block::get_maximum_output_size(plain.len());
-            out.resize(bound + format.overhead(), 0);
-            out[..4].copy_from_slice(&len.to_le_bytes());
-            let n = lz4_flex::block::compress_into(plain, &mut out[4..bound]).map_err(|_| {
-                CoreError::BufferTooSmall {
-                    needed: bound,
-                    actual: out.len(),
+            out.resize(start + bound + format.overhead(), 0);
+            let block = &mut out[start..];
+            block[..4].copy_from_slice(&len.to_le_bytes());
+            let compressed = lz4_flex::block::compress_into(plain, &mut block[4..bound]);
+            match compressed {
+                Ok(n) if 4 + n < plain.len() => {
+                    out.truncate(start + 4 + n + format.overhead());
+                    Codec::Lz4
                 }
-            })?;
-            if 4 + n < plain.len() {
-                out.truncate(4 + n + format.overhead());
-                Codec::Lz4
-            } else {
                 // Overwritten by the raw plaintext, which is then sealed.
-                out.clear();
-                Codec::Raw
+                _ => {
+                    out.truncate(start);
+                    Codec::Raw
+                }
             }
         }
         Codec::Raw => Codec::Raw,
     };
     if used == Codec::Raw {
         out.extend_from_slice(plain);
-        out.resize(plain.len() + format.overhead(), 0);
+        out.resize(start + plain.len() + format.overhead(), 0);
     }
-    let len = out.len() - format.overhead();
-    if let Err(e) = format.seal(cipher, epoch, nonces, block_id, used.id(), out, len) {
-        out.zeroize();
+    let block = &mut out[start..];
+    let len = block.len() - format.overhead();
+    if let Err(e) = format.seal(cipher, epoch, nonces, block_id, used.id(), block, len) {
+        block.zeroize();
+        out.truncate(start);
         return Err(e.into());
     }
     Ok(used)

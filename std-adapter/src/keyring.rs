@@ -402,8 +402,9 @@ impl KeyRing {
     }
 
     /// Seals `plain` as block `block_id` of stream `stream_id` (a table's
-    /// or log's random id) into `out`, compressing it first with `codec`
-    /// when that makes it smaller; returns the codec used. Rotates first
+    /// or log's random id) and appends it to `out` (see
+    /// [`seal_block`](crate::seal_block)), compressing it first with
+    /// `codec` when that makes it smaller; returns the codec used. Rotates first
     /// when the current key id is older than the rotation interval.
     pub fn seal_block(
         &self,
@@ -430,7 +431,9 @@ impl KeyRing {
             out,
         )?;
         drop(session);
-        if self.known.fetch_max(epoch, Ordering::SeqCst) < epoch {
+        if self.known.load(Ordering::Relaxed) < epoch
+            && self.known.fetch_max(epoch, Ordering::SeqCst) < epoch
+        {
             // The session started this key id at the seal limit.
             self.record_missing_keys()?;
         }

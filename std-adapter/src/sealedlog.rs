@@ -161,10 +161,22 @@ pub struct SealedLog<S: Storage = File> {
     /// End of the published records (where the next append goes).
     end: AtomicU64,
     state: RwLock<State>,
-    /// Serialises appends; holds the sealed body and the framed record
-    /// (reused, so an append allocates nothing once warm).
-    appender: Mutex<(Vec<u8>, Vec<u8>)>,
+    /// Serialises appends; holds the records not yet written to storage.
+    appender: Mutex<Pending>,
 }
+
+/// Appended records not yet written: they are written together once
+/// [`WRITE_BATCH`] bytes accumulate, on [`SealedLog::sync`], and on drop,
+/// so a small append costs no system call. Readers see them meanwhile.
+struct Pending {
+    /// Where `bytes` start in the log (everything before is in storage).
+    at: u64,
+    /// Framed records, back to back.
+    bytes: Vec<u8>,
+}
+
+/// Bytes of appended records gathered before they are written.
+const WRITE_BATCH: usize = 64 << 10;
 
 impl SealedLog<File> {
     /// Creates a log at `path` (which must not exist) under `ring`.
@@ -215,11 +227,15 @@ impl<S: Storage> SealedLog<S> {
         head[..PROLOGUE_LEN].copy_from_slice(&prologue(&ring, &log_id));
         storage::write_at(&storage, path, 0, &head)?;
         let log = SealedLog::new(storage, path, ring, log_id, options, true, State::default());
-        log.write_state(State {
-            seq: 0,
-            synced: LOG_DATA_START,
-            cuts: Vec::new(),
-        })?;
+        log.write_state(
+            State {
+                seq: 0,
+                synced: LOG_DATA_START,
+                cuts: Vec::new(),
+            },
+            true,
+        )?;
+        log.appender().at = LOG_DATA_START;
         Ok(log)
     }
 
@@ -302,12 +318,15 @@ impl<S: Storage> SealedLog<S> {
             state.cuts.push((end, file_len));
             state.synced = file_len;
             log.flush()?;
-            log.write_state(state)?;
+            log.write_state(state, true)?;
             log.end.store(file_len, Ordering::SeqCst);
         } else if writable && end > synced {
             let mut state = log.state_now();
             state.synced = end;
-            log.write_state(state)?;
+            log.write_state(state, true)?;
+        }
+        if writable {
+            log.appender().at = log.end();
         }
         Ok(log)
     }
@@ -331,7 +350,11 @@ impl<S: Storage> SealedLog<S> {
             writable,
             end: AtomicU64::new(LOG_DATA_START),
             state: RwLock::new(state),
-            appender: Mutex::new((Vec::new(), Vec::new())),
+            appender: Mutex::new(Pending {
+                // Everything is in storage until appends start.
+                at: u64::MAX,
+                bytes: Vec::new(),
+            }),
         }
     }
 
@@ -364,7 +387,7 @@ impl<S: Storage> SealedLog<S> {
         self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn appender(&self) -> MutexGuard<'_, (Vec<u8>, Vec<u8>)> {
+    fn appender(&self) -> MutexGuard<'_, Pending> {
         self.appender.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -386,38 +409,87 @@ impl<S: Storage> SealedLog<S> {
                 self.options.max_record
             )));
         }
-        let mut guard = self.appender();
-        let (body, frame) = &mut *guard;
+        let mut pending = self.appender();
         let pos = self.end();
         if pos >= STATE_BLOCK {
             return Err(CoreError::MessageTooLong.into());
         }
-        self.ring
-            .seal_block(&self.log_id, pos, self.options.codec, record, body)?;
-        let len = u32::try_from(body.len()).map_err(|_| CoreError::MessageTooLong)?;
-        frame.clear();
-        frame.extend_from_slice(&len.to_le_bytes());
-        frame.extend_from_slice(body);
-        storage::write_at(&self.storage, &self.path, pos, frame)?;
-        self.end.store(pos + frame.len() as u64, Ordering::SeqCst);
+        // The frame, then the sealed record appended right after it.
+        let frame_at = pending.bytes.len();
+        pending.bytes.extend_from_slice(&[0; FRAME_LEN]);
+        let sealed = self.ring.seal_block(
+            &self.log_id,
+            pos,
+            self.options.codec,
+            record,
+            &mut pending.bytes,
+        );
+        let sealed_len = pending.bytes.len() - frame_at - FRAME_LEN;
+        match (sealed, u32::try_from(sealed_len)) {
+            (Ok(_), Ok(len)) => {
+                pending.bytes[frame_at..frame_at + FRAME_LEN].copy_from_slice(&len.to_le_bytes())
+            }
+            (sealed, _) => {
+                pending.bytes.truncate(frame_at);
+                sealed?;
+                return Err(CoreError::MessageTooLong.into());
+            }
+        }
+        self.end
+            .store(pos + (FRAME_LEN + sealed_len) as u64, Ordering::SeqCst);
+        if pending.bytes.len() >= WRITE_BATCH {
+            self.write_pending(&mut pending)?;
+        }
         Ok(pos)
     }
 
-    /// Makes every appended record durable: flushes them, then records the
-    /// new synced length in the state.
+    /// Writes the pending records to storage.
+    fn write_pending(&self, pending: &mut Pending) -> Result<()> {
+        if pending.bytes.is_empty() {
+            return Ok(());
+        }
+        storage::write_at(&self.storage, &self.path, pending.at, &pending.bytes)?;
+        pending.at += pending.bytes.len() as u64;
+        pending.bytes.clear();
+        Ok(())
+    }
+
+    /// Reads `buf.len()` bytes of records at `pos`, from storage or from
+    /// the records not yet written (a record is never split between them).
+    fn read_bytes(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
+        {
+            let pending = self.appender();
+            if pos >= pending.at {
+                let from = (pos - pending.at) as usize;
+                let have = pending.bytes.get(from..).unwrap_or_default();
+                let n = have.len().min(buf.len());
+                buf[..n].copy_from_slice(&have[..n]);
+                return Ok(n);
+            }
+        }
+        // Below `at`, bytes are in storage and never change.
+        storage::read_up_to(&self.storage, &self.path, pos, buf)
+    }
+
+    /// Makes every appended record durable: writes them and flushes.
+    /// Then it records the new synced length in the state, which the next
+    /// flush (the next `sync`, or dropping the log) makes durable: one
+    /// flush per sync, and the state never claims bytes that are not yet
+    /// durable.
     pub fn sync(&self) -> Result<()> {
         if !self.writable {
             return Ok(());
         }
-        let _appender = self.appender();
+        let mut pending = self.appender();
         let end = self.end();
         let mut state = self.state_now();
-        if state.synced == end {
+        if state.synced == end && pending.bytes.is_empty() {
             return Ok(());
         }
+        self.write_pending(&mut pending)?;
         self.flush()?;
         state.synced = end;
-        self.write_state(state)
+        self.write_state(state, false)
     }
 
     fn flush(&self) -> Result<()> {
@@ -464,7 +536,7 @@ impl<S: Storage> SealedLog<S> {
             )));
         }
         let mut len = [0u8; FRAME_LEN];
-        let got = storage::read_up_to(&self.storage, &self.path, pos, &mut len)?;
+        let got = self.read_bytes(pos, &mut len)?;
         if got < FRAME_LEN || pos + FRAME_LEN as u64 > end {
             return Err(bad("the record's frame is cut short".into()));
         }
@@ -491,13 +563,20 @@ impl<S: Storage> SealedLog<S> {
 
     /// Reads the sealed record at `pos` into `sealed` (its exact length)
     /// and opens it.
+    /// Reads the sealed bytes of the record at `pos` (after its frame).
+    fn read_sealed(&self, pos: u64, sealed: &mut [u8]) -> Result<()> {
+        if self.read_bytes(pos + FRAME_LEN as u64, sealed)? < sealed.len() {
+            return Err(Error::Record {
+                path: self.path.clone(),
+                position: pos,
+                reason: "the record is cut short".into(),
+            });
+        }
+        Ok(())
+    }
+
     fn open_at(&self, pos: u64, sealed: &mut [u8]) -> Result<Vec<u8>> {
-        storage::read_at(
-            &self.storage,
-            &self.path,
-            pos + FRAME_LEN as u64,
-            &mut sealed[..],
-        )?;
+        self.read_sealed(pos, sealed)?;
         let mut out = Vec::new();
         match self
             .ring
@@ -547,12 +626,7 @@ impl<S: Storage> SealedLog<S> {
         while pos < end {
             let frame = self.frame_at(pos, end)?;
             let mut sealed = vec![0u8; frame.sealed_len];
-            storage::read_at(
-                &self.storage,
-                &self.path,
-                pos + FRAME_LEN as u64,
-                &mut sealed,
-            )?;
+            self.read_sealed(pos, &mut sealed)?;
             ids.insert(self.format.epoch(&sealed).map_err(Error::from)?);
             pos = self.next_after(pos, frame.sealed_len);
         }
@@ -641,10 +715,10 @@ impl<S: Storage> SealedLog<S> {
         })
     }
 
-    /// Writes `state` with the next sequence number to its slot, flushed
-    /// (the first state of a new log, whose in-memory state is still the
-    /// empty default, gets number 0).
-    fn write_state(&self, mut state: State) -> Result<()> {
+    /// Writes `state` with the next sequence number to its slot, and
+    /// flushes it if `flush` (the first state of a new log, whose in-memory
+    /// state is still the empty default, gets number 0).
+    fn write_state(&self, mut state: State, flush: bool) -> Result<()> {
         let mut guard = self.state.write().unwrap_or_else(|p| p.into_inner());
         state.seq = guard.seq + u64::from(*guard != State::default());
         let slot = state.seq % 2;
@@ -658,9 +732,24 @@ impl<S: Storage> SealedLog<S> {
         )?;
         let at = PROLOGUE_LEN as u64 + slot * SLOT_LEN;
         storage::write_at(&self.storage, &self.path, at, &sealed)?;
-        self.flush()?;
+        if flush {
+            self.flush()?;
+        }
         *guard = state;
         Ok(())
+    }
+}
+
+impl<S: Storage> Drop for SealedLog<S> {
+    /// Writes the records not yet written and flushes (with the last
+    /// sync's state); errors are ignored here: call
+    /// [`sync`](SealedLog::sync) to see them.
+    fn drop(&mut self) {
+        if self.writable {
+            let mut pending = self.appender();
+            let _ = self.write_pending(&mut pending);
+            let _ = self.flush();
+        }
     }
 }
 
