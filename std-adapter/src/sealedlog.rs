@@ -13,10 +13,15 @@
 //!
 //! # Durability and torn tails
 //!
-//! [`SealedLog::sync`] flushes the records, then writes the log's *state*
-//! (sealed, in one of two alternating slots): the length up to which every
-//! record is durable. Records below it must verify; anything after it is a
-//! tail a crash may have torn. Opening the log for appending verifies the
+//! [`SealedLog::sync`] writes and flushes the records, then writes the
+//! log's *state* (sealed, in one of two alternating slots): the length up
+//! to which every record is durable. The state is made durable by the next
+//! flush — the next sync, [`SealedLog::close`] or dropping the log — so it
+//! never claims records that are not yet on disk, at the cost of one flush
+//! per sync. Records below the durable state's length must verify (a bad
+//! one fails with its position); anything after it is a tail a crash may
+//! have torn. The records of the most recent sync are therefore guarded
+//! against being cut off only once the next flush has recorded them. Opening the log for appending verifies the
 //! tail record by record and cuts it at the first that is incomplete or
 //! does not verify: the bytes from there to the end of the file become a
 //! *cut region*, recorded in the state, whose positions are never used
@@ -494,6 +499,13 @@ impl<S: Storage> SealedLog<S> {
 
     fn flush(&self) -> Result<()> {
         storage::flush(&self.storage, &self.path)
+    }
+
+    /// Syncs, then flushes the state too, so that every record is durable
+    /// and covered by the durable state; closes the log.
+    pub fn close(self) -> Result<()> {
+        self.sync()?;
+        self.flush()
     }
 
     /// Reads and verifies the record at `position`.
