@@ -601,7 +601,7 @@ impl KeyRing {
             ));
         }
         let start = data_offset(RING_PAGE_SIZE);
-        let mut records = Vec::with_capacity(count as usize);
+        let mut records = Vec::with_capacity(count.min(1024) as usize);
         let mut prev = [0u8; 32];
         let mut buf = [0u8; AUDIT_RECORD_LEN];
         for index in 0..count {

@@ -6,8 +6,8 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 use pageseal::core::{FileKind, KdfLimits, KdfParams, Secret, Suite, read_header};
 use pageseal::{
-    CreateOptions, Error, OwnedSecret, PageFile, Tuning, default_threads, rotate_file, seal_file,
-    unseal_file, verify_file,
+    CreateOptions, Error, KeyRing, KeyRingOptions, OwnedSecret, PageFile, Tuning, default_threads,
+    rotate_file, seal_file, unseal_file, verify_file,
 };
 use pageseal_dispatch::recommended_suite;
 
@@ -367,7 +367,7 @@ fn open_with_new_secret(
     new_key: &NewKeyArgs,
     kdf: &KdfArgs,
     what: &str,
-) -> Result<(PageFile, OwnedSecret, KdfParams)> {
+) -> Result<(Keyed, OwnedSecret, KdfParams)> {
     if key.key_stdin && new_key.new_key_stdin {
         return Err(Error::KeySource {
             source_name: "standard input".into(),
@@ -377,9 +377,70 @@ fn open_with_new_secret(
     let kdf = kdf_params(kdf);
     kdf.validate().map_err(Error::from)?;
     let secret = existing_secret(key, file)?.ok_or_else(|| keyless(file, what))?;
-    let pf = PageFile::open(file, Some(&secret.as_secret()), true, tuning(limits))?;
+    let keyed = Keyed::open(file, &secret, limits, kdf)?;
     let new_secret = read_new_secret(new_key, file)?;
-    Ok((pf, new_secret, kdf))
+    Ok((keyed, new_secret, kdf))
+}
+
+/// A file whose keyslots change: a page file, or a key ring (whose
+/// changes go to its audit trail).
+enum Keyed {
+    Pages(PageFile),
+    Ring(KeyRing),
+}
+
+impl Keyed {
+    fn open(file: &Path, secret: &OwnedSecret, limits: &Limits, kdf: KdfParams) -> Result<Keyed> {
+        let header = read_prefix(file, pageseal::core::HEADER_AREA_LEN)?;
+        let ring = read_header(&header)
+            .is_ok_and(|r| r.header.contents() == pageseal::core::Contents::KeyRing);
+        if ring {
+            let options = KeyRingOptions {
+                kdf,
+                tuning: tuning(limits),
+                ..KeyRingOptions::default()
+            };
+            return Ok(Keyed::Ring(KeyRing::open(
+                file,
+                &secret.as_secret(),
+                &options,
+            )?));
+        }
+        Ok(Keyed::Pages(PageFile::open(
+            file,
+            Some(&secret.as_secret()),
+            true,
+            tuning(limits),
+        )?))
+    }
+
+    fn rekey(&self, secret: &Secret<'_>, kdf: &KdfParams) -> Result<usize> {
+        match self {
+            Keyed::Pages(pf) => pf.rekey(secret, kdf),
+            Keyed::Ring(ring) => ring.rekey(secret),
+        }
+    }
+
+    fn add_keyslot(&self, secret: &Secret<'_>, kdf: &KdfParams) -> Result<usize> {
+        match self {
+            Keyed::Pages(pf) => pf.add_keyslot(secret, kdf),
+            Keyed::Ring(ring) => ring.add_keyslot(secret),
+        }
+    }
+
+    fn remove_keyslot(&self, index: usize) -> Result<()> {
+        match self {
+            Keyed::Pages(pf) => pf.remove_keyslot(index),
+            Keyed::Ring(ring) => ring.remove_keyslot(index),
+        }
+    }
+
+    fn close(self) -> Result<()> {
+        match self {
+            Keyed::Pages(pf) => pf.close(),
+            Keyed::Ring(_) => Ok(()),
+        }
+    }
 }
 
 /// The new secret of `rekey` and `keyslot add`.
@@ -441,7 +502,7 @@ fn keyslot(action: KeyslotAction) -> Result<u8> {
         } => {
             let secret = existing_secret(&key, &file)?
                 .ok_or_else(|| keyless(&file, "remove a keyslot from"))?;
-            let pf = PageFile::open(&file, Some(&secret.as_secret()), true, tuning(&limits))?;
+            let pf = Keyed::open(&file, &secret, &limits, KdfParams::DEFAULT)?;
             pf.remove_keyslot(slot)?;
             pf.close()?;
             say!("{}: keyslot {slot} removed", file.display());

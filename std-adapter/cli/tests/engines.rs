@@ -168,3 +168,60 @@ fn verify_lists_every_bad_record_of_a_sealed_log_by_position() {
         .collect();
     assert_eq!(bad, [positions[1], positions[3]]);
 }
+
+#[test]
+fn keyslot_commands_change_a_key_ring_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    ring_and_log(dir.path());
+    let ring = dir.path().join("ring");
+    let ring_arg = ring.to_str().unwrap();
+    let mut cmd = pageseal();
+    cmd.args([
+        "rekey",
+        ring_arg,
+        "--key-env",
+        KEY_VAR,
+        "--new-key-env",
+        NEW_KEY_VAR,
+    ])
+    .env(KEY_VAR, raw_key(KEY_BYTE))
+    .env(NEW_KEY_VAR, raw_key(0x77));
+    run_cmd(&mut cmd).ok();
+    let mut cmd = pageseal();
+    cmd.args([
+        "keyslot",
+        "add",
+        ring_arg,
+        "--key-env",
+        KEY_VAR,
+        "--new-key-env",
+        NEW_KEY_VAR,
+    ])
+    .args(FAST_KDF)
+    .env(KEY_VAR, raw_key(0x77))
+    .env(NEW_KEY_VAR, "a recovery passphrase");
+    run_cmd(&mut cmd).ok();
+    run_key(
+        &raw_key(0x77),
+        ["keyslot", "remove", ring_arg, "--slot", "1"],
+    )
+    .ok();
+    run_key(&raw_key(KEY_BYTE), ["info", ring_arg]).fails(EXIT_KEY, &["wrong key or passphrase"]);
+    let json = run_key(&raw_key(0x77), ["info", ring_arg, "--json"]).json();
+    let ops: Vec<&str> = json["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["op"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "created",
+            "rotated",
+            "keyslot secret replaced",
+            "keyslot added",
+            "keyslot removed"
+        ]
+    );
+}
