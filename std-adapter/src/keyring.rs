@@ -288,34 +288,24 @@ impl KeyRing {
                 options.suite
             )));
         }
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| Error::io("create", path, e))?;
         let create = CreateOptions {
             suite: options.suite,
             page_size: RING_PAGE_SIZE,
             kdf: options.kdf,
         };
-        let made = PageFile::create_holding(
-            file,
-            path,
-            &create,
-            Some(secret),
-            options.tuning,
-            Contents::KeyRing,
-        )
-        .and_then(|file| {
+        storage::create_new(path, |file| {
+            let file = PageFile::create_holding(
+                file,
+                path,
+                &create,
+                Some(secret),
+                options.tuning,
+                Contents::KeyRing,
+            )?;
             let ring = KeyRing::from_file(file, options);
             ring.record(AuditOp::Create, |s| Ok(((), s.current_epoch(), Some(0))))?;
             Ok(ring)
-        });
-        if made.is_err() {
-            let _ = std::fs::remove_file(path);
-        }
-        made
+        })
     }
 
     /// Opens the key ring at `path` for use: takes its writers' lock (a

@@ -89,17 +89,9 @@ impl PageFile<File> {
         secret: Option<&Secret<'_>>,
         tuning: Tuning,
     ) -> Result<PageFile> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| Error::io("create", path, e))?;
-        let made = PageFile::create_on(file, path, options, secret, tuning);
-        if made.is_err() {
-            let _ = std::fs::remove_file(path);
-        }
-        made
+        storage::create_new(path, |file| {
+            PageFile::create_on(file, path, options, secret, tuning)
+        })
     }
 
     /// Opens an existing file. `secret` must be given for encrypted files

@@ -186,17 +186,7 @@ const WRITE_BATCH: usize = 64 << 10;
 impl SealedLog<File> {
     /// Creates a log at `path` (which must not exist) under `ring`.
     pub fn create(path: &Path, ring: Arc<KeyRing>, options: LogOptions) -> Result<SealedLog> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| Error::io("create", path, e))?;
-        let made = SealedLog::create_on(file, path, ring, options);
-        if made.is_err() {
-            let _ = std::fs::remove_file(path);
-        }
-        made
+        storage::create_new(path, |file| SealedLog::create_on(file, path, ring, options))
     }
 
     /// Opens the log at `path` for appending (taking its writers' lock),

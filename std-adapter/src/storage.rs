@@ -154,6 +154,23 @@ pub(crate) fn refuse_hard_links(file: &File, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Creates `path` (which must not exist) and builds something on it with
+/// `build`; if that fails, the new file is removed, so a failed creation
+/// leaves nothing behind.
+pub(crate) fn create_new<T>(path: &Path, build: impl FnOnce(File) -> Result<T>) -> Result<T> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io("create", path, e))?;
+    let made = build(file);
+    if made.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    made
+}
+
 /// Opens an existing regular file for reading, and for writing when
 /// `write`. A FIFO, device or directory is refused before it is opened (a
 /// FIFO would block forever, a device may never end).
