@@ -80,16 +80,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let rounds: usize = match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        None => 9,
-        Some(arg) => match arg.parse() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("log: ROUNDS must be a positive integer, not {arg:?}");
-                std::process::exit(2);
-            }
-        },
-    };
+    let rounds = pageseal_benches::rounds_arg("log", 9);
     let dir = tempfile_dir();
     let key = RawKey::new([7; 32]);
     let options = KeyRingOptions {

@@ -378,16 +378,7 @@ fn blocks(rounds: usize) {
 }
 
 fn main() {
-    let rounds: usize = match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        None => 200,
-        Some(arg) => match arg.parse() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("paired: ROUNDS must be a positive integer, not {arg:?}");
-                std::process::exit(2);
-            }
-        },
-    };
+    let rounds = pageseal_benches::rounds_arg("paired", 200);
     println!("| target | pageseal (backend) MB/s | peer MB/s | ratio | pageseal open/seal |");
     println!("|---|---:|---:|---:|---:|");
     for t in &TARGETS {
