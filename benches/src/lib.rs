@@ -292,6 +292,23 @@ pub fn svg(results: &[Measurement], op: &str, size: u64) -> String {
     )
 }
 
+/// The number of rounds a paired bench was asked for: its first argument
+/// that is not a flag (cargo passes `--bench`), or `default`. Anything
+/// else than a positive integer ends the program with a message naming
+/// `bench`.
+pub fn rounds_arg(bench: &str, default: usize) -> usize {
+    match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        None => default,
+        Some(arg) => match arg.parse() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                eprintln!("{bench}: ROUNDS must be a positive integer, not {arg:?}");
+                std::process::exit(2);
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,22 +351,5 @@ mod tests {
         let sizes = by_size(&results, "seal");
         assert!(sizes.starts_with("| suite | implementation | 4096 B |"));
         assert!(sizes.contains("| aegis-128l | aes-ni | 10240 |"));
-    }
-}
-
-/// The number of rounds a paired bench was asked for: its first argument
-/// that is not a flag (cargo passes `--bench`), or `default`. Anything
-/// else than a positive integer ends the program with a message naming
-/// `bench`.
-pub fn rounds_arg(bench: &str, default: usize) -> usize {
-    match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        None => default,
-        Some(arg) => match arg.parse() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("{bench}: ROUNDS must be a positive integer, not {arg:?}");
-                std::process::exit(2);
-            }
-        },
     }
 }
