@@ -113,12 +113,13 @@ pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
     let slots = slot_list(h);
     let epochs: Vec<_> = h
         .epochs()
-        .map(|(e, seals)| json!({"epoch": e, "seals_reserved": seals}))
+        .map(|(e, seals)| json!({"epoch": e, "seals_reserved": seals, "created": h.created(e)}))
         .collect();
     let damaged = read.damaged.map(|(copy, fault)| format!("{copy}: {fault}"));
     let value = json!({
         "file": file.display().to_string(),
         "kind": kind,
+        "format_version": h.version(),
         "suite": h.suite().name(),
         "page_size": h.page_size(),
         "payload_per_page": payload_len(h.suite(), h.page_size()).unwrap_or(0),
@@ -137,7 +138,7 @@ pub fn info(file: &Path, read: &HeaderRead, file_len: u64, as_json: bool) {
         return;
     }
     say!("file:          {}", file.display());
-    say!("kind:          {kind}");
+    say!("kind:          {kind} (format version {})", h.version());
     say!("suite:         {}", h.suite());
     say!(
         "page size:     {} ({} bytes of payload)",
