@@ -172,15 +172,36 @@ impl PageFormat {
         A: Aead + ?Sized,
         N: NonceSource + ?Sized,
     {
+        let epoch = if self.suite.is_keyed() { epoch } else { 0 };
+        let aad = binding(&self.file_id, page_no, epoch, self.suite, self.page_size);
+        self.seal_bound(cipher, epoch, nonces, &aad, page)
+    }
+
+    /// Seals a page-sized image in place like [`seal`](Self::seal), with
+    /// associated data chosen by the caller instead of [`binding`]: for
+    /// engines that keep page images outside the page file (a SQLite WAL
+    /// or journal) and bind them to their own domain. The trailer layout is
+    /// the same; `aad` must include the epoch when the caller relies on it.
+    pub fn seal_bound<A, N>(
+        &self,
+        cipher: &A,
+        epoch: u32,
+        nonces: &mut N,
+        aad: &[u8],
+        page: &mut [u8],
+    ) -> Result<(), Error>
+    where
+        A: Aead + ?Sized,
+        N: NonceSource + ?Sized,
+    {
         self.check_page(page)?;
         self.check_cipher(cipher)?;
         let epoch = if self.suite.is_keyed() { epoch } else { 0 };
         let nonce_len = self.suite.nonce_len();
         let mut nonce = [0u8; MAX_NONCE_LEN];
         nonces.fill_nonce(&mut nonce[..nonce_len])?;
-        let aad = binding(&self.file_id, page_no, epoch, self.suite, self.page_size);
         let (payload, trailer) = page.split_at_mut(self.payload_len());
-        let tag = cipher.seal_detached(&nonce[..nonce_len], &aad, payload)?;
+        let tag = cipher.seal_detached(&nonce[..nonce_len], aad, payload)?;
         let (head, tag_out) = trailer.split_at_mut(trailer.len() - TAG_LEN);
         if self.suite.is_keyed() {
             head[..EPOCH_LEN].copy_from_slice(&epoch.to_le_bytes());
@@ -224,19 +245,39 @@ impl PageFormat {
         page_no: u64,
         page: &mut [u8],
     ) -> Result<(), Error> {
+        self.open_bound(keys, page_no, page, |epoch| {
+            binding(&self.file_id, page_no, epoch, self.suite, self.page_size)
+        })
+    }
+
+    /// Verifies and decrypts an image sealed with
+    /// [`seal_bound`](Self::seal_bound): `aad` builds the associated data
+    /// from the epoch the trailer names; `page_no` names the image in
+    /// errors. On failure the buffer is zeroed.
+    pub fn open_bound<K, D>(
+        &self,
+        keys: &K,
+        page_no: u64,
+        page: &mut [u8],
+        aad: impl FnOnce(u32) -> D,
+    ) -> Result<(), Error>
+    where
+        K: Keyring + ?Sized,
+        D: AsRef<[u8]>,
+    {
         let epoch = self.epoch(page)?;
         let cipher = keys.cipher(epoch).ok_or(Error::UnknownEpoch {
             page: page_no,
             epoch,
         })?;
         self.check_cipher(cipher)?;
-        let aad = binding(&self.file_id, page_no, epoch, self.suite, self.page_size);
+        let aad = aad(epoch);
         let (payload, trailer) = page.split_at_mut(self.payload_len());
         let nonce_at = if self.suite.is_keyed() { EPOCH_LEN } else { 0 };
         let (head, tag_bytes) = trailer.split_at(trailer.len() - TAG_LEN);
         let mut tag: Tag = [0; TAG_LEN];
         tag.copy_from_slice(tag_bytes);
-        match cipher.open_detached(&head[nonce_at..], &aad, payload, &tag) {
+        match cipher.open_detached(&head[nonce_at..], aad.as_ref(), payload, &tag) {
             Ok(()) => Ok(()),
             Err(Error::Authentication) => {
                 page.zeroize();

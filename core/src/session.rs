@@ -527,6 +527,46 @@ impl<F: CipherFactory> Session<F> {
         Ok(tag)
     }
 
+    /// Seals a page-sized image in place under the permit's epoch with
+    /// caller-chosen associated data (see [`PageFormat::seal_bound`]),
+    /// built by `aad` from the epoch: for page images an engine keeps
+    /// outside the page file, in their own domain. Counts against the
+    /// nonce budget like [`seal`](Self::seal).
+    pub fn seal_bound<N, D>(
+        &self,
+        permit: Permit,
+        nonces: &mut N,
+        page: &mut [u8],
+        aad: impl FnOnce(u32) -> D,
+    ) -> Result<(), Error>
+    where
+        N: NonceSource + ?Sized,
+        D: AsRef<[u8]>,
+    {
+        if permit.stamp != self.stamp {
+            return Err(Error::LeaseExhausted);
+        }
+        let cipher = self.cipher(permit.epoch).ok_or(Error::LeaseExhausted)?;
+        let epoch = if self.header.suite().is_keyed() {
+            permit.epoch
+        } else {
+            0
+        };
+        self.format
+            .seal_bound(cipher, epoch, nonces, aad(epoch).as_ref(), page)
+    }
+
+    /// Opens an image sealed with [`seal_bound`](Self::seal_bound) (see
+    /// [`PageFormat::open_bound`]); `page_no` names it in errors.
+    pub fn open_bound<D: AsRef<[u8]>>(
+        &self,
+        page_no: u64,
+        page: &mut [u8],
+        aad: impl FnOnce(u32) -> D,
+    ) -> Result<(), Error> {
+        self.format.open_bound(self, page_no, page, aad)
+    }
+
     /// Verifies and decrypts page `page_no` in place (see
     /// [`PageFormat::open`]); on failure the buffer holds no plaintext.
     pub fn open(&self, page_no: u64, page: &mut [u8]) -> Result<(), Error> {
