@@ -48,6 +48,6 @@ fn readme_examples_are_the_compiled_doctests() {
     assert_in_doctest(&readme_block(&readme, "## The library\n"), "lib.rs");
     assert_in_doctest(
         &readme_block(&readme, "## Blocks, key rings and sealed logs"),
-        "keyring.rs",
+        "keyring/mod.rs",
     );
 }

@@ -44,13 +44,21 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use pageseal_core::{BlockFormat, Error as CoreError, FILE_ID_LEN, STREAM_ID_LEN};
+use pageseal_core::{BlockFormat, Error as CoreError, STREAM_ID_LEN};
 
 use crate::blocks::Codec;
 use crate::error::{Error, Result};
 use crate::keyring::KeyRing;
 use crate::random::random_file_id;
 use crate::storage::{self, Storage};
+
+mod iter;
+mod layout;
+mod read;
+mod state;
+
+pub use iter::LogIter;
+use layout::{PROLOGUE_LEN, STATE_BLOCK, State, check_prologue, prologue};
 
 /// The magic bytes a sealed log starts with.
 pub const LOG_MAGIC: [u8; 8] = *b"PSEALLOG";
@@ -62,12 +70,6 @@ pub const LOG_DATA_START: u64 = 4096;
 pub const MAX_CUTS: usize = 64;
 /// Length of a record's frame (the sealed length, u32 LE) before it.
 pub const FRAME_LEN: usize = 4;
-
-const PROLOGUE_LEN: usize = 64;
-const SLOT_LEN: u64 = 1536;
-const STATE_LEN: usize = 24 + MAX_CUTS * 16;
-/// Block ids of the two state slots (record positions are below 2^63).
-const STATE_BLOCK: u64 = 1 << 63;
 
 /// How a log seals its records.
 #[derive(Clone, Copy, Debug)]
@@ -89,69 +91,6 @@ impl Default for LogOptions {
             max_record: 64 << 20,
         }
     }
-}
-
-/// The sealed state: sequence number, durable length, cut regions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct State {
-    seq: u64,
-    synced: u64,
-    cuts: Vec<(u64, u64)>,
-}
-
-impl State {
-    fn encode(&self) -> [u8; STATE_LEN] {
-        let mut b = [0u8; STATE_LEN];
-        b[..8].copy_from_slice(&self.seq.to_le_bytes());
-        b[8..16].copy_from_slice(&self.synced.to_le_bytes());
-        b[16..20].copy_from_slice(&(self.cuts.len() as u32).to_le_bytes());
-        for (i, (start, end)) in self.cuts.iter().enumerate() {
-            let at = 24 + 16 * i;
-            b[at..at + 8].copy_from_slice(&start.to_le_bytes());
-            b[at + 8..at + 16].copy_from_slice(&end.to_le_bytes());
-        }
-        b
-    }
-
-    fn decode(b: &[u8]) -> std::result::Result<State, &'static str> {
-        let le = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
-        let count = u32::from_le_bytes(b[16..20].try_into().unwrap_or_default()) as usize;
-        if count > MAX_CUTS || b[20..24] != [0; 4] {
-            return Err("state is malformed");
-        }
-        let cuts: Vec<(u64, u64)> = (0..count)
-            .map(|i| (le(24 + 16 * i), le(32 + 16 * i)))
-            .collect();
-        let synced = le(8);
-        let mut last = LOG_DATA_START;
-        for &(start, end) in &cuts {
-            if start < last || end <= start || end > synced {
-                return Err("state lists overlapping cut regions");
-            }
-            last = end;
-        }
-        if synced < LOG_DATA_START || b[24 + 16 * count..].iter().any(|&x| x != 0) {
-            return Err("state is malformed");
-        }
-        Ok(State {
-            seq: le(0),
-            synced,
-            cuts,
-        })
-    }
-
-    /// The cut region containing `pos`, if any.
-    fn cut_at(&self, pos: u64) -> Option<(u64, u64)> {
-        self.cuts
-            .iter()
-            .copied()
-            .find(|&(start, end)| (start..end).contains(&pos))
-    }
-}
-
-/// What one sealed record's frame says.
-struct Frame {
-    sealed_len: usize,
 }
 
 /// A sealed append-only log. See the module documentation.
@@ -498,110 +437,6 @@ impl<S: Storage> SealedLog<S> {
         self.flush()
     }
 
-    /// Reads and verifies the record at `position`.
-    pub fn read(&self, position: u64) -> Result<Vec<u8>> {
-        let frame = self.frame_at(position, self.end())?;
-        let mut sealed = vec![0u8; frame.sealed_len];
-        self.open_at(position, &mut sealed)
-    }
-
-    /// The position after the record at `position` (skipping a cut region
-    /// that follows it).
-    fn next_after(&self, position: u64, sealed_len: usize) -> u64 {
-        let next = position + (FRAME_LEN + sealed_len) as u64;
-        self.skip_cut(next)
-    }
-
-    fn skip_cut(&self, pos: u64) -> u64 {
-        match self.state_now().cut_at(pos) {
-            Some((_, end)) => end,
-            None => pos,
-        }
-    }
-
-    /// Reads and checks the frame at `pos` (which must start a record
-    /// before `end`).
-    fn frame_at(&self, pos: u64, end: u64) -> Result<Frame> {
-        let bad = |reason: String| Error::Record {
-            path: self.path.clone(),
-            position: pos,
-            reason,
-        };
-        if pos < LOG_DATA_START || pos >= end {
-            return Err(bad(format!(
-                "no record there (records lie from {LOG_DATA_START} to {end})"
-            )));
-        }
-        if let Some((start, stop)) = self.state_now().cut_at(pos) {
-            return Err(bad(format!(
-                "the position lies in a region cut after a crash ({start}..{stop})"
-            )));
-        }
-        let mut len = [0u8; FRAME_LEN];
-        let got = self.read_bytes(pos, &mut len)?;
-        if got < FRAME_LEN || pos + FRAME_LEN as u64 > end {
-            return Err(bad("the record's frame is cut short".into()));
-        }
-        let sealed_len = u32::from_le_bytes(len) as usize;
-        let most = self.max_sealed();
-        if sealed_len < self.format.overhead() || sealed_len > most {
-            return Err(bad(format!(
-                "the frame gives a sealed length of {sealed_len} bytes, outside {}..={most}",
-                self.format.overhead()
-            )));
-        }
-        if pos + (FRAME_LEN + sealed_len) as u64 > end {
-            return Err(bad(format!(
-                "the record is cut short: {sealed_len} sealed bytes do not fit before {end}"
-            )));
-        }
-        Ok(Frame { sealed_len })
-    }
-
-    fn max_sealed(&self) -> usize {
-        let compressed = 4 + lz4_flex::block::get_maximum_output_size(self.options.max_record);
-        compressed.max(self.options.max_record) + self.format.overhead()
-    }
-
-    /// Reads the sealed record at `pos` into `sealed` (its exact length)
-    /// and opens it.
-    /// Reads the sealed bytes of the record at `pos` (after its frame).
-    fn read_sealed(&self, pos: u64, sealed: &mut [u8]) -> Result<()> {
-        if self.read_bytes(pos + FRAME_LEN as u64, sealed)? < sealed.len() {
-            return Err(Error::Record {
-                path: self.path.clone(),
-                position: pos,
-                reason: "the record is cut short".into(),
-            });
-        }
-        Ok(())
-    }
-
-    fn open_at(&self, pos: u64, sealed: &mut [u8]) -> Result<Vec<u8>> {
-        self.read_sealed(pos, sealed)?;
-        let mut out = Vec::new();
-        match self
-            .ring
-            .open_block(&self.log_id, pos, sealed, self.options.max_record, &mut out)
-        {
-            Ok(_) => Ok(out),
-            Err(e) => Err(Error::Record {
-                path: self.path.clone(),
-                position: pos,
-                reason: match e.core() {
-                    Some(CoreError::BlockAuthentication { .. }) => {
-                        "failed authentication: it was altered, moved or replayed".into()
-                    }
-                    Some(CoreError::UnknownBlockEpoch { epoch, .. }) => format!(
-                        "sealed under key id {epoch}, which the key ring no longer has \
-                         (retired)"
-                    ),
-                    _ => e.to_string(),
-                },
-            }),
-        }
-    }
-
     /// The records from `position` on (the first at
     /// [`LOG_DATA_START`]), in order, verified. After a bad record the
     /// walk goes on when its frame still says where the next one starts.
@@ -673,73 +508,6 @@ impl<S: Storage> SealedLog<S> {
         }
         Ok(new)
     }
-
-    /// The sealed bytes of state slot `slot` in the header area `head`.
-    fn state_slot<'h>(&self, head: &'h [u8], slot: u64) -> Option<&'h [u8]> {
-        let at = (PROLOGUE_LEN as u64 + slot * SLOT_LEN) as usize;
-        let len = STATE_LEN + self.format.overhead();
-        let bytes = head.get(at..at + len)?;
-        (bytes.iter().any(|&b| b != 0)).then_some(bytes)
-    }
-
-    /// The newest state slot that opens.
-    fn read_state(&self, head: &[u8]) -> Result<State> {
-        let mut best: Option<State> = None;
-        let mut fault = "no state was ever written";
-        for slot in 0..2u64 {
-            let Some(bytes) = self.state_slot(head, slot) else {
-                continue;
-            };
-            let mut sealed = bytes.to_vec();
-            let mut out = Vec::new();
-            let opened = self.ring.open_block(
-                &self.log_id,
-                STATE_BLOCK + slot,
-                &mut sealed,
-                STATE_LEN,
-                &mut out,
-            );
-            match opened.ok().map(|_| State::decode(&out)) {
-                Some(Ok(state)) if state.seq % 2 == slot => {
-                    if best.as_ref().is_none_or(|b| state.seq > b.seq) {
-                        best = Some(state);
-                    }
-                }
-                Some(Ok(_)) => fault = "a state slot holds the other slot's state",
-                Some(Err(reason)) => fault = reason,
-                None => fault = "a state slot failed authentication (or its key was retired)",
-            }
-        }
-        best.ok_or_else(|| Error::Record {
-            path: self.path.clone(),
-            position: PROLOGUE_LEN as u64,
-            reason: format!("the log's state is unreadable: {fault}"),
-        })
-    }
-
-    /// Writes `state` with the next sequence number to its slot, and
-    /// flushes it if `flush` (the first state of a new log, whose in-memory
-    /// state is still the empty default, gets number 0).
-    fn write_state(&self, mut state: State, flush: bool) -> Result<()> {
-        let mut guard = self.state.write().unwrap_or_else(|p| p.into_inner());
-        state.seq = guard.seq + u64::from(*guard != State::default());
-        let slot = state.seq % 2;
-        let mut sealed = Vec::new();
-        self.ring.seal_block(
-            &self.log_id,
-            STATE_BLOCK + slot,
-            Codec::Raw,
-            &state.encode(),
-            &mut sealed,
-        )?;
-        let at = PROLOGUE_LEN as u64 + slot * SLOT_LEN;
-        storage::write_at(&self.storage, &self.path, at, &sealed)?;
-        if flush {
-            self.flush()?;
-        }
-        *guard = state;
-        Ok(())
-    }
 }
 
 impl<S: Storage> Drop for SealedLog<S> {
@@ -752,92 +520,5 @@ impl<S: Storage> Drop for SealedLog<S> {
             let _ = self.write_pending(&mut pending);
             let _ = self.flush();
         }
-    }
-}
-
-/// The prologue: magic, version, suite, log id, ring id, checksum.
-fn prologue(ring: &KeyRing, log_id: &[u8; STREAM_ID_LEN]) -> [u8; PROLOGUE_LEN] {
-    let mut p = [0u8; PROLOGUE_LEN];
-    p[..8].copy_from_slice(&LOG_MAGIC);
-    p[8..10].copy_from_slice(&LOG_VERSION.to_le_bytes());
-    p[10] = ring.suite().id();
-    p[16..32].copy_from_slice(log_id);
-    p[32..48].copy_from_slice(&ring.file_id());
-    let digest = pageseal_core::kdf::sha256(&p[..56]);
-    p[56..].copy_from_slice(&digest[..8]);
-    p
-}
-
-/// Checks a log's prologue against `ring`; returns the log id.
-fn check_prologue(path: &Path, p: &[u8], ring: &KeyRing) -> Result<[u8; STREAM_ID_LEN]> {
-    let bad = |reason: String| Error::Record {
-        path: path.into(),
-        position: 0,
-        reason,
-    };
-    if p.len() < PROLOGUE_LEN || p[..8] != LOG_MAGIC {
-        return Err(bad(
-            "not a pageseal sealed log (no PSEALLOG prologue)".into()
-        ));
-    }
-    if pageseal_core::kdf::sha256(&p[..56])[..8] != p[56..64] {
-        return Err(bad(
-            "the log's prologue is damaged (checksum mismatch)".into()
-        ));
-    }
-    let version = u16::from_le_bytes([p[8], p[9]]);
-    if version != LOG_VERSION {
-        return Err(bad(format!(
-            "sealed-log version {version} is not supported (this build reads version {LOG_VERSION})"
-        )));
-    }
-    if p[11..16] != [0; 5] || p[48..56] != [0; 8] {
-        return Err(bad("the log's prologue has non-zero reserved bytes".into()));
-    }
-    if p[32..48] != ring.file_id() {
-        return Err(bad(format!(
-            "the log belongs to another key ring (not {})",
-            ring.path().display()
-        )));
-    }
-    if p[10] != ring.suite().id() {
-        return Err(bad(format!(
-            "the log's suite (id {}) is not the key ring's ({})",
-            p[10],
-            ring.suite()
-        )));
-    }
-    let mut id = [0u8; FILE_ID_LEN];
-    id.copy_from_slice(&p[16..32]);
-    Ok(id)
-}
-
-/// Iterator over a log's records: `(position, record)` or the error of a
-/// bad one. See [`SealedLog::iter`].
-pub struct LogIter<'a, S: Storage> {
-    log: &'a SealedLog<S>,
-    pos: u64,
-    end: u64,
-}
-
-impl<S: Storage> Iterator for LogIter<'_, S> {
-    type Item = Result<(u64, Vec<u8>)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.pos >= self.end {
-            return None;
-        }
-        let pos = self.pos;
-        let frame = match self.log.frame_at(pos, self.end) {
-            Ok(frame) => frame,
-            Err(e) => {
-                // Nothing says where the next record starts.
-                self.pos = self.end;
-                return Some(Err(e));
-            }
-        };
-        self.pos = self.log.next_after(pos, frame.sealed_len);
-        let mut sealed = vec![0u8; frame.sealed_len];
-        Some(self.log.open_at(pos, &mut sealed).map(|r| (pos, r)))
     }
 }
