@@ -419,7 +419,9 @@ impl fmt::Display for Error {
             }
             Error::NoSuchKeyslot { index } => write!(f, "there is no keyslot {index}"),
             Error::LastKeyslot => f.write_str("cannot remove the last keyslot"),
-            Error::NoFreeEpoch => f.write_str("the key epoch table is full"),
+            Error::NoFreeEpoch => f.write_str(
+                "the key epoch table is full (16 epochs): drop the epochs no data uses (a key ring: retire_unused)",
+            ),
             Error::NoSuchEpoch { epoch } => write!(f, "there is no key epoch {epoch}"),
             Error::CurrentEpoch { epoch } => {
                 write!(f, "key epoch {epoch} is current and cannot be dropped")

@@ -294,3 +294,30 @@ fn a_second_user_of_a_ring_is_refused_and_read_only_users_cannot_change_it() {
         "create never overwrites"
     );
 }
+
+#[test]
+fn a_full_epoch_table_stops_sealing_until_unused_keys_retire() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ring");
+    let key = RawKey::new([12; 32]);
+    let mut opts = options();
+    opts.tuning.seal_limit = Some(1);
+    let ring = KeyRing::create(&path, &Secret::RawKey(&key), &opts).unwrap();
+    // One seal per key id: 16 key ids fill the table.
+    for i in 0..16 {
+        seal(&ring, i, b"x");
+    }
+    let mut out = Vec::new();
+    let err = ring
+        .seal_block(&TABLE, 99, Codec::Raw, b"y", &mut out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the key epoch table is full") && err.contains("retire_unused"),
+        "{err}"
+    );
+    // Nothing was dropped behind the engine's back: every key id is live.
+    assert_eq!(ring.keys().len(), 16);
+    assert_eq!(ring.retire_unused(|_| false).unwrap().len(), 15);
+    seal(&ring, 100, b"z");
+}

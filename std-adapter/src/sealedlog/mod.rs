@@ -255,6 +255,9 @@ impl<S: Storage> SealedLog<S> {
             log.write_state(state, true)?;
             log.end.store(file_len, Ordering::SeqCst);
         } else if writable && end > synced {
+            // The records found may still be only in the OS's cache: make
+            // them durable before a state counts them.
+            log.flush()?;
             let mut state = log.state_now();
             state.synced = end;
             log.write_state(state, true)?;
