@@ -290,11 +290,16 @@ impl KeyRing {
             out,
         )?;
         drop(session);
-        if self.known.load(Ordering::Relaxed) < epoch
-            && self.known.fetch_max(epoch, Ordering::SeqCst) < epoch
-        {
-            // The session started this key id at the seal limit.
-            self.record_missing_keys()?;
+        if self.known.load(Ordering::Relaxed) < epoch {
+            let seen = self.known.fetch_max(epoch, Ordering::SeqCst);
+            // The session started this key id at the seal limit: record it.
+            // The block is sealed either way; if the record cannot be
+            // written now, the next seal (or the next open) tries again.
+            if seen < epoch && self.record_missing_keys().is_err() {
+                let _ =
+                    self.known
+                        .compare_exchange(epoch, seen, Ordering::SeqCst, Ordering::SeqCst);
+            }
         }
         Ok(used)
     }
