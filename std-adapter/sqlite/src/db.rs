@@ -175,7 +175,30 @@ impl Db {
             }
         }
         area.truncate(got);
+        if area.iter().all(|&b| b == 0) && !area.is_empty() && self.never_created(file)? {
+            return Ok(Vec::new());
+        }
         Ok(area)
+    }
+
+    /// Whether the file is what a creation cut short leaves: the header
+    /// area is written as zeros before the header itself, so a writer
+    /// killed in between leaves zeros and no page (at most the largest
+    /// header area, 64 KiB, all zero). Such a file holds nothing and is
+    /// treated as not created yet; a file with any other byte never is.
+    fn never_created(&self, file: &std::fs::File) -> Result<bool> {
+        use std::os::unix::fs::FileExt;
+        let len = file
+            .metadata()
+            .map_err(|e| self.file_error("stat", e))?
+            .len();
+        if len > data_offset(pageseal_core::MAX_PAGE_SIZE) {
+            return Ok(false);
+        }
+        let mut all = vec![0u8; len as usize];
+        file.read_exact_at(&mut all, 0)
+            .map_err(|e| self.file_error("read", e))?;
+        Ok(all.iter().all(|&b| b == 0))
     }
 
     fn file(&self) -> Result<&std::fs::File> {

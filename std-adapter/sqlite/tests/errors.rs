@@ -428,3 +428,33 @@ fn rekey_changes_the_passphrase_and_rewrites_no_page() {
     let x: String = c.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
     assert_eq!(x, "kept");
 }
+
+/// A writer killed while creating a database, after the header area was
+/// written as zeros and before the header: the file holds nothing, and
+/// the next open creates the database. Zeros followed by anything else are
+/// never taken for a new database.
+#[test]
+fn a_creation_cut_before_the_header_is_created_again() {
+    let dir = tempfile::tempdir().unwrap();
+    for len in [4096usize, 65536] {
+        let path = dir.path().join(format!("cut-{len}.db"));
+        std::fs::write(&path, vec![0u8; len]).unwrap();
+        let conn = open(&path);
+        conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES ('after the cut');")
+            .unwrap();
+        drop(conn);
+        let conn = open(&path);
+        let x: String = conn.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(x, "after the cut");
+    }
+    // A zero header area with data after it is a damaged file, not a new one.
+    let path = dir.path().join("zeroed.db");
+    let mut bytes = vec![0u8; 8192];
+    bytes[5000] = 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = pageseal_sqlite::open(&path, &Secret::RawKey(&key()))
+        .expect_err("a zeroed header over data does not open")
+        .to_string();
+    assert!(err.contains("is not a pageseal file"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was written");
+}
