@@ -628,23 +628,19 @@ impl Db {
     pub(crate) fn open_page(&self, io: &dyn Io, page: u64, buf: &mut [u8]) -> Result<()> {
         // An unknown epoch is found before anything is decrypted: the
         // buffer still holds the sealed page for the second try.
-        let first = {
+        let attempt = |buf: &mut [u8]| -> Result<std::result::Result<(), CoreError>> {
             let state = self.read();
             let unlocked = state.as_ref().ok_or_else(|| self.no_key())?;
-            unlocked.session.open(page, buf)
+            Ok(unlocked.session.open(page, buf))
         };
-        match first {
+        let opened = match attempt(buf)? {
             Err(CoreError::UnknownEpoch { .. }) => {
                 self.reload(io)?;
-                let state = self.read();
-                let unlocked = state.as_ref().ok_or_else(|| self.no_key())?;
-                unlocked
-                    .session
-                    .open(page, buf)
-                    .map_err(|e| Failure::core(&self.path, e))
+                attempt(buf)?
             }
-            other => other.map_err(|e| Failure::core(&self.path, e)),
-        }
+            other => other,
+        };
+        opened.map_err(|e| Failure::core(&self.path, e))
     }
 
     /// Opens an image sealed with [`seal_image`](Self::seal_image);
@@ -657,7 +653,7 @@ impl Db {
         aad: impl Fn(u32, &pageseal_core::PageFormat) -> Vec<u8>,
     ) -> std::result::Result<(), CoreError> {
         // As in `open_page`: an unknown epoch leaves the buffer sealed.
-        let first = {
+        let attempt = |buf: &mut [u8]| {
             let state = self.read();
             let Some(unlocked) = state.as_ref() else {
                 return Err(CoreError::KeyRequired);
@@ -667,17 +663,8 @@ impl Db {
                 .session
                 .open_bound(number, buf, |e| aad(e, &format))
         };
-        match first {
-            Err(CoreError::UnknownEpoch { .. }) if self.reload(io).is_ok() => {
-                let state = self.read();
-                let Some(unlocked) = state.as_ref() else {
-                    return Err(CoreError::KeyRequired);
-                };
-                let format = *unlocked.session.format();
-                unlocked
-                    .session
-                    .open_bound(number, buf, |e| aad(e, &format))
-            }
+        match attempt(buf) {
+            Err(CoreError::UnknownEpoch { .. }) if self.reload(io).is_ok() => attempt(buf),
             other => other,
         }
     }

@@ -52,6 +52,17 @@ pub fn wal_aad(
     aad
 }
 
+/// The checksum in the WAL header (bytes 24..32, two big-endian u32s):
+/// the seed of frame 0's running checksum.
+fn header_checksum(io: &dyn Io) -> Result<[u32; 2]> {
+    let mut h = [0u8; 8];
+    io.read_at(24, &mut h)?;
+    Ok([
+        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
+        u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+    ])
+}
+
 /// SQLite's WAL checksum over `data` (a multiple of 8 bytes), continuing
 /// from `s`; words are big-endian when `big_endian`.
 pub fn wal_checksum(big_endian: bool, data: &[u8], s: [u32; 2]) -> [u32; 2] {
@@ -304,14 +315,7 @@ impl Wal {
         }
         let mut s = match running {
             Some(s) => s,
-            None => {
-                let mut h = [0u8; 8];
-                io.read_at(24, &mut h)?;
-                [
-                    u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
-                    u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-                ]
-            }
+            None => header_checksum(io)?,
         };
         let big = self.big_endian(io)?;
         for k in start..=frame {
@@ -406,20 +410,9 @@ impl Wal {
                 Ok(tag) => {
                     if wants_header {
                         let s = if frame == 0 {
-                            None
+                            header_checksum(io)?
                         } else {
-                            Some(self.cksum_after(io, frame - 1)?)
-                        };
-                        let s = match s {
-                            Some(s) => s,
-                            None => {
-                                let mut h = [0u8; 8];
-                                io.read_at(24, &mut h)?;
-                                [
-                                    u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
-                                    u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-                                ]
-                            }
+                            self.cksum_after(io, frame - 1)?
                         };
                         let big = self.big_endian(io)?;
                         let s = wal_checksum(big, &header[..8], s);
