@@ -313,11 +313,20 @@ impl<S: Storage> SealedLog<S> {
     }
     /// The length up to which records are durable.
     pub fn synced(&self) -> u64 {
-        self.state_now().synced
+        self.state.read().unwrap_or_else(|p| p.into_inner()).synced
     }
     /// The cut regions (start, end): byte ranges a crash left torn.
     pub fn cuts(&self) -> Vec<(u64, u64)> {
         self.state_now().cuts
+    }
+
+    /// The cut region containing `pos`, if any (read under the state lock,
+    /// without copying the state: every record read asks).
+    fn cut_at(&self, pos: u64) -> Option<(u64, u64)> {
+        self.state
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .cut_at(pos)
     }
 
     fn state_now(&self) -> State {

@@ -27,7 +27,7 @@ impl<S: Storage> SealedLog<S> {
     }
 
     pub(super) fn skip_cut(&self, pos: u64) -> u64 {
-        match self.state_now().cut_at(pos) {
+        match self.cut_at(pos) {
             Some((_, end)) => end,
             None => pos,
         }
@@ -46,7 +46,7 @@ impl<S: Storage> SealedLog<S> {
                 "no record there (records lie from {LOG_DATA_START} to {end})"
             )));
         }
-        if let Some((start, stop)) = self.state_now().cut_at(pos) {
+        if let Some((start, stop)) = self.cut_at(pos) {
             return Err(bad(format!(
                 "the position lies in a region cut after a crash ({start}..{stop})"
             )));
