@@ -34,14 +34,13 @@ qemu-aarch64 --version | sed -n 1p
 # Set through the environment, not a committed .cargo/config.toml, so host
 # builds are never affected.
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -cpu $QEMU_CPU -L /usr/aarch64-linux-gnu"
+qemu_runner "$TARGET" "qemu-aarch64 -cpu $QEMU_CPU -L /usr/aarch64-linux-gnu"
 # C and assembly of dev-dependencies (ring, libaegis: the benches' peers).
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
 export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 # Doc tests, when cargo runs them for a cross target, link and run the same way.
 export RUSTDOCFLAGS="${RUSTDOCFLAGS:-} -C linker=aarch64-linux-gnu-gcc"
 echo "CARGO_TARGET_DIR=$CARGO_TARGET_DIR PROPTEST_CASES=$PROPTEST_CASES"
-echo "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=$CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER"
 
 # Prints which backends a run exercises: $1 is a label, $2 the extra rustc
 # flags of the run (the soft cfgs or nothing), $3 the run's target dir.

@@ -53,8 +53,31 @@ rust_target() {
 SCRIPT_START=$(date +%s)
 report_time() {
     local status=$?
+    report_hangs
     printf '\n%s: %s after %ss\n' "$(basename "$0")" \
         "$([ $status -eq 0 ] && echo passed || echo "FAILED (exit $status)")" \
         "$(($(date +%s) - SCRIPT_START))"
 }
 trap report_time EXIT
+
+# Makes cargo run TARGET's binaries under the qemu command "$2" through
+# cross/qemu-run (a time limit, a hang recorded and retried once; see there).
+# $1 is the target triple. Prints the hangs of the run at exit.
+qemu_runner() {
+    local triple=$1 qemu=$2
+    local var
+    var="CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUNNER"
+    export CROSS_QEMU="$qemu" CROSS_RUNNER_VAR="$var"
+    export CROSS_HANG_LOG="$CARGO_TARGET_DIR/qemu-hangs.log"
+    export "$var=$CROSS_DIR/qemu-run"
+    rm -f "$CROSS_HANG_LOG"
+    echo "$var=$CROSS_DIR/qemu-run (CROSS_QEMU=$qemu, limit ${CROSS_TIME_LIMIT:-600}s per binary)"
+}
+
+# Lists the binaries that hung under qemu and were run again (none, usually).
+report_hangs() {
+    if [ -s "${CROSS_HANG_LOG:-}" ]; then
+        printf '\nqemu-user hangs in this run (each binary was run once more):\n'
+        cat "$CROSS_HANG_LOG"
+    fi
+}

@@ -27,12 +27,11 @@ rust_target "$TARGET"
 qemu-s390x --version | sed -n 1p
 
 export CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_LINKER=s390x-linux-gnu-gcc
-export CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_RUNNER="qemu-s390x -L /usr/s390x-linux-gnu"
+qemu_runner "$TARGET" "qemu-s390x -L /usr/s390x-linux-gnu"
 export CC_s390x_unknown_linux_gnu=s390x-linux-gnu-gcc
 export AR_s390x_unknown_linux_gnu=s390x-linux-gnu-ar
 export RUSTDOCFLAGS="${RUSTDOCFLAGS:-} -C linker=s390x-linux-gnu-gcc"
 echo "CARGO_TARGET_DIR=$CARGO_TARGET_DIR PROPTEST_CASES=$PROPTEST_CASES"
-echo "CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_RUNNER=$CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_RUNNER"
 
 step "backend report"
 run cargo run -q --manifest-path "$CROSS_DIR/probe/Cargo.toml" --target "$TARGET"

@@ -10,7 +10,8 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
 use common::*;
@@ -44,6 +45,9 @@ fn child() {
             let mut next: i64 = conn
                 .query_row("SELECT coalesce(max(txn), -1) + 1 FROM t", [], |r| r.get(0))
                 .unwrap();
+            // Each report on a line of its own: with --nocapture, libtest's
+            // "test child ... " line has no newline yet.
+            println!("\nready");
             loop {
                 let tx = conn
                     .unchecked_transaction()
@@ -65,7 +69,7 @@ fn child() {
                 }
                 tx.commit()
                     .unwrap_or_else(|e| panic!("{e:?}: {}", pageseal_sqlite::last_error()));
-                println!("{next}");
+                println!("\ncommitted {next}");
                 next += 1;
                 std::thread::sleep(pause);
             }
@@ -131,25 +135,112 @@ fn spawn(task: &str) -> std::process::Child {
         .unwrap()
 }
 
+/// What a writer child reports on its standard output, read on a thread.
+struct Reports {
+    events: Receiver<Report>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// The last transaction the child reported committed.
+    last: Option<i64>,
+}
+
+enum Report {
+    Ready,
+    Committed(i64),
+}
+
+/// How long a child may take to report (an emulator on a busy machine is
+/// slow; a child that never reports has failed).
+const REPORT_WAIT: Duration = Duration::from_secs(120);
+
+impl Reports {
+    fn of(child: &mut Child) -> Reports {
+        let stdout = child.stdout.take().unwrap();
+        let (send, events) = channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let report = match line.trim() {
+                    "ready" => Report::Ready,
+                    l => match l.strip_prefix("committed ").map(str::parse) {
+                        Some(Ok(n)) => Report::Committed(n),
+                        _ => continue,
+                    },
+                };
+                if send.send(report).is_err() {
+                    return;
+                }
+            }
+        });
+        Reports {
+            events,
+            reader: Some(reader),
+            last: None,
+        }
+    }
+
+    /// Waits for the next report; panics (killing the child) when none
+    /// comes in time or the child ended.
+    fn next(&mut self, child: &mut Child, waiting_for: &str) -> Report {
+        match self.events.recv_timeout(REPORT_WAIT) {
+            Ok(report) => {
+                if let Report::Committed(n) = report {
+                    self.last = Some(n);
+                }
+                report
+            }
+            Err(e) => {
+                child.kill().ok();
+                let why = match e {
+                    RecvTimeoutError::Timeout => format!("nothing in {REPORT_WAIT:?}"),
+                    RecvTimeoutError::Disconnected => "it ended".to_string(),
+                };
+                panic!("waiting for the writer to report {waiting_for}: {why}");
+            }
+        }
+    }
+
+    /// Waits until the child has set up its table.
+    fn wait_ready(&mut self, child: &mut Child) {
+        while !matches!(self.next(child, "ready"), Report::Ready) {}
+    }
+
+    /// Waits until the child reports one more committed transaction.
+    fn wait_commit(&mut self, child: &mut Child) {
+        while !matches!(self.next(child, "a commit"), Report::Committed(_)) {}
+    }
+
+    /// After the child ended: the last transaction it reported committed.
+    fn finish(mut self) -> Option<i64> {
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        for report in self.events.try_iter() {
+            if let Report::Committed(n) = report {
+                self.last = Some(n);
+            }
+        }
+        self.last
+    }
+}
+
 fn crash_loop(mode: &str, rounds: u64) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.db");
     let mut previous = -1;
     for round in 0..rounds {
         let mut child = spawn(&format!("writer:{mode}:{}", path.display()));
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| l.trim().parse::<i64>().ok())
-                .collect::<Vec<_>>()
-        });
-        // Different points of different transactions each round.
+        let mut reports = Reports::of(&mut child);
+        // Round 0 dies while the database is being created, or soon after
+        // (the delay counts from the start of the process); later rounds at
+        // different points of different transactions, counted from the
+        // writer's first transaction so that a slow start (an emulator, a
+        // busy machine) cannot leave every round without one.
+        if round > 0 {
+            reports.wait_ready(&mut child);
+        }
         std::thread::sleep(Duration::from_millis(40 + (round * 37) % 160));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let printed = reader.join().unwrap();
+        let last_committed = reports.finish();
         let conn = open(&path);
         integrity_ok(&conn);
         let txns: i64 = conn
@@ -171,8 +262,8 @@ fn crash_loop(mode: &str, rounds: u64) {
             )
             .unwrap_or(0);
         assert_eq!(partial, 0, "{mode} round {round}: no partial transaction");
-        // Nothing printed this round: the last transaction of the rounds before.
-        let last_printed = printed.last().copied().unwrap_or(previous);
+        // Nothing reported this round: the last transaction of the rounds before.
+        let last_printed = last_committed.unwrap_or(previous);
         // Committed and printed, or committed with the print lost to the kill.
         assert!(
             max == last_printed || max == last_printed + 1,
@@ -187,6 +278,7 @@ fn crash_loop(mode: &str, rounds: u64) {
             &format!("{mode} round {round}"),
         );
     }
+    assert!(previous >= 0, "{mode}: no round committed a transaction");
     let key = key();
     let conn = open(&path);
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").ok();
@@ -303,15 +395,8 @@ fn migrate_while_another_process_writes() {
         .unwrap();
     }
     let mut child = spawn(&format!("writer:DELETE-slow:{}", path.display()));
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter(|l| l.trim().parse::<i64>().is_ok())
-            .count()
-    });
-    std::thread::sleep(Duration::from_millis(150));
+    let mut reports = Reports::of(&mut child);
+    reports.wait_commit(&mut child);
     let c = open(&path);
     c.busy_timeout(Duration::from_secs(30)).unwrap();
     for round in 0..3 {
@@ -325,11 +410,12 @@ fn migrate_while_another_process_writes() {
             .unwrap();
         c.execute_batch("COMMIT;").unwrap();
         eprintln!("round {round}: {n} pages re-sealed");
-        std::thread::sleep(Duration::from_millis(60));
+        // The writer goes on under the new epoch before the next round.
+        reports.wait_commit(&mut child);
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let printed = reader.join().unwrap();
+    let printed = reports.finish().expect("the writer reported commits") + 1;
     assert!(printed > 3, "the writer committed {printed} transactions");
     let info: String = c
         .query_row("PRAGMA pageseal_info", [], |r| r.get(0))
@@ -339,7 +425,7 @@ fn migrate_while_another_process_writes() {
     let txns: i64 = c
         .query_row("SELECT count(DISTINCT txn) FROM t", [], |r| r.get(0))
         .unwrap();
-    assert!(txns as usize >= printed);
+    assert!(txns >= printed);
     drop(c);
     verify(&path, Some(&pageseal_sqlite::core::Secret::RawKey(&key())));
 }
