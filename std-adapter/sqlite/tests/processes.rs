@@ -68,7 +68,7 @@ fn child() {
                         .unwrap();
                 }
                 tx.commit()
-                    .unwrap_or_else(|e| panic!("{e:?}: {}", pageseal_sqlite::last_error()));
+                    .unwrap_or_else(|e| panic!("{}", failure(&conn, e)));
                 println!("\ncommitted {next}");
                 next += 1;
                 std::thread::sleep(pause);
@@ -109,6 +109,14 @@ fn child() {
         }
         other => panic!("unknown child task {other}"),
     }
+}
+
+/// Everything known of a failed statement: SQLite's error, pageseal's
+/// message and the OS error number behind an I/O error.
+fn failure(conn: &rusqlite::Connection, e: rusqlite::Error) -> String {
+    // SAFETY: `conn` is open; sqlite3_system_errno only reads its state.
+    let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) };
+    format!("{e:?}: {} (errno {errno})", pageseal_sqlite::last_error())
 }
 
 fn spawn(task: &str) -> std::process::Child {
@@ -408,7 +416,8 @@ fn migrate_while_another_process_writes() {
         let n: i64 = c
             .query_row("SELECT pageseal_migrate()", [], |r| r.get(0))
             .unwrap();
-        c.execute_batch("COMMIT;").unwrap();
+        c.execute_batch("COMMIT;")
+            .unwrap_or_else(|e| panic!("{}", failure(&c, e)));
         eprintln!("round {round}: {n} pages re-sealed");
         // The writer goes on under the new epoch before the next round.
         reports.wait_commit(&mut child);
