@@ -1,167 +1,22 @@
-//! One database as the VFS sees it: its key session (shared by every
-//! connection of this process that opens the same file), the header kept
-//! consistent with other processes, and the mapping of SQLite's main
-//! database file onto pageseal pages (SQLite page N = pageseal page N−1).
-//!
-//! # Header changes between processes
-//!
-//! SQLite locks the database itself, so pageseal's writers' lock is not
-//! taken. The header is written only under a short exclusive `flock` of the
-//! database file (a lock SQLite never uses): the header on disk is read
-//! again first, and if another process changed it (a new seal
-//! reservation, a rotation, a keyslot change) this session is replaced by
-//! one unlocked from the disk header before anything is written — so no
-//! change of another process is lost and no seal is handed out beyond the
-//! count persisted on disk.
+//! The pageseal header of a database: read, unlocked, created, kept in
+//! step with other processes under the header lock, and changed.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
 
 use pageseal::{Ciphers, FastRandom, HeapKdf};
 use pageseal_core::{
-    Error as CoreError, Grant, HEADER_AREA_LEN, HeaderCopy, KdfLimits, Lease, Permit, Session,
-    Suite, data_offset,
+    Error as CoreError, HEADER_AREA_LEN, HeaderCopy, KdfLimits, Lease, Session, Suite, data_offset,
 };
 
+use super::{Db, HEADER_LOCK_WAIT, Io, Unlocked};
 use crate::error::{Failure, Result};
 use crate::ffi;
 use crate::keys::{Creation, Key};
 
-/// Seals taken from the session at a time.
-const LEASE_BATCH: u64 = 1024;
-/// The longest wait for the header lock.
-const HEADER_LOCK_WAIT: Duration = Duration::from_secs(10);
-
-/// Positional I/O on a file below the VFS (SQLite's own OS file).
-pub(crate) trait Io {
-    /// Reads into `buf` at `offset`; returns the bytes present (the rest
-    /// of `buf` is zero-filled).
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize>;
-    /// Writes all of `buf` at `offset`.
-    fn write_at(&self, offset: u64, buf: &[u8]) -> Result<()>;
-    /// The file's size in bytes.
-    fn size(&self) -> Result<u64>;
-    /// Flushes to stable storage.
-    fn sync(&self) -> Result<()>;
-    /// Cuts or extends the file to `size` bytes.
-    fn truncate(&self, size: u64) -> Result<()>;
-}
-
-/// An unlocked database.
-pub(crate) struct Unlocked {
-    pub session: Session<Ciphers>,
-    key: Option<Key>,
-    /// The header generation last seen on disk.
-    known_generation: u64,
-}
-
-/// A database file shared by the connections of this process.
-pub(crate) struct Db {
-    pub path: PathBuf,
-    /// The same path, shared cheaply with every I/O call.
-    pub shared_path: Arc<Path>,
-    lock_file: Option<std::fs::File>,
-    state: RwLock<Option<Unlocked>>,
-    lease: Mutex<Lease>,
-    /// The header area as last read or written by this process: a write
-    /// transaction compares it with the disk before re-reading the header.
-    seen: Mutex<Vec<u8>>,
-}
-
-type Registry = Mutex<HashMap<PathBuf, Weak<Db>>>;
-
-fn registry() -> &'static Registry {
-    static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-    REGISTRY.get_or_init(Default::default)
-}
-
 impl Db {
-    /// The shared state of the database at `path` (made on first use).
-    pub(crate) fn get(path: &Path) -> Arc<Db> {
-        let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, w| w.strong_count() > 0);
-        if let Some(db) = map.get(path).and_then(Weak::upgrade) {
-            return db;
-        }
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .or_else(|_| std::fs::File::open(path))
-            .ok();
-        let db = Arc::new(Db {
-            path: path.to_path_buf(),
-            shared_path: Arc::from(path),
-            lock_file: file,
-            state: RwLock::new(None),
-            lease: Mutex::new(Lease::EMPTY),
-            seen: Mutex::new(Vec::new()),
-        });
-        map.insert(path.to_path_buf(), Arc::downgrade(&db));
-        db
-    }
-
-    /// The shared state of an already open database (for its WAL and
-    /// journals).
-    pub(crate) fn find(path: &Path) -> Option<Arc<Db>> {
-        let map = registry().lock().unwrap_or_else(|p| p.into_inner());
-        map.get(path).and_then(Weak::upgrade)
-    }
-
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Option<Unlocked>> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Option<Unlocked>> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn lease(&self) -> MutexGuard<'_, Lease> {
-        self.lease.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Whether a session is open.
-    pub(crate) fn is_unlocked(&self) -> bool {
-        self.read().is_some()
-    }
-
-    /// The page size, from the session or the header on disk (`None` for
-    /// an empty file).
-    pub(crate) fn page_size(&self, io: &dyn Io) -> Result<Option<usize>> {
-        if let Some(u) = self.read().as_ref() {
-            return Ok(Some(u.session.format().page_size()));
-        }
-        let area = self.header_area(io)?;
-        if area.is_empty() {
-            return Ok(None);
-        }
-        let read = pageseal_core::read_header(&area).map_err(|e| Failure::core(&self.path, e))?;
-        Ok(Some(read.header.page_size()))
-    }
-
-    /// The trailer length of the open file, or the one a new file will
-    /// get with `creation`.
-    pub(crate) fn trailer_len(&self, io: &dyn Io, creation: &Creation) -> Result<usize> {
-        if let Some(u) = self.read().as_ref() {
-            return Ok(u.session.format().trailer_len());
-        }
-        let area = self.header_area(io)?;
-        let suite = if area.is_empty() {
-            creation.suite
-        } else {
-            pageseal_core::read_header(&area)
-                .map_err(|e| Failure::core(&self.path, e))?
-                .header
-                .suite()
-        };
-        Ok(pageseal_core::trailer_len(suite))
-    }
-
     /// The header area, read from the database file itself (whatever
     /// file — WAL, journal — the caller is working on).
-    fn header_area(&self, _io: &dyn Io) -> Result<Vec<u8>> {
+    pub(super) fn header_area(&self, _io: &dyn Io) -> Result<Vec<u8>> {
         use std::os::unix::fs::FileExt;
         let file = self.file()?;
         let mut area = vec![0u8; HEADER_AREA_LEN];
@@ -420,7 +275,7 @@ impl Db {
 
     /// Persists the session's header, merging first with the header on
     /// disk (see the module documentation).
-    fn persist(&self, io: &dyn Io, unlocked: &mut Unlocked) -> Result<()> {
+    pub(super) fn persist(&self, io: &dyn Io, unlocked: &mut Unlocked) -> Result<()> {
         let _lock = self.header_lock()?;
         if self.refresh(io, unlocked)? {
             // The fresh session has nothing to persist of its own: the
@@ -497,176 +352,6 @@ impl Db {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         seen.clear();
         seen.extend_from_slice(area);
-    }
-
-    /// Re-seals every page of the database file that is under an older
-    /// epoch than the current one, syncs, then drops the epochs no page
-    /// uses; returns (pages re-sealed, epochs dropped). The caller holds
-    /// SQLite's EXCLUSIVE lock in a rollback-journal mode, so no other
-    /// writer touches the file meanwhile, and any process's next write
-    /// transaction re-reads the header first.
-    pub(crate) fn migrate(&self, io: &dyn Io) -> Result<(u64, usize)> {
-        self.reload(io)?;
-        let (format, current) = {
-            let state = self.read();
-            let u = state.as_ref().ok_or_else(|| self.no_key())?;
-            (*u.session.format(), u.session.current_epoch())
-        };
-        let ps = format.page_size();
-        let base = data_offset(ps);
-        let pages = io.size()?.saturating_sub(base) / ps as u64;
-        let mut page = vec![0u8; ps];
-        let mut resealed = 0;
-        for index in 0..pages {
-            let at = base + index * ps as u64;
-            io.read_at(at, &mut page)?;
-            let epoch = format
-                .epoch(&page)
-                .map_err(|e| Failure::core(&self.path, e))?;
-            if epoch == current {
-                continue;
-            }
-            self.open_page(io, index, &mut page)?;
-            self.seal_page(io, index, &mut page)?;
-            io.write_at(at, &page)?;
-            resealed += 1;
-        }
-        zeroize::Zeroize::zeroize(&mut page[..]);
-        io.sync()?;
-        // Every page is under the current epoch now (this connection holds
-        // the exclusive lock): the others can go.
-        let dropped = self.change(io, |s| {
-            let old: Vec<u32> = s
-                .header()
-                .epochs()
-                .map(|(e, _)| e)
-                .filter(|e| *e != s.current_epoch())
-                .collect();
-            for &e in &old {
-                s.drop_epoch(e)?;
-            }
-            Ok(old.len())
-        })?;
-        Ok((resealed, dropped))
-    }
-
-    /// A one-line description: suite, page size, current epoch, live epochs.
-    pub(crate) fn info(&self) -> Option<String> {
-        let state = self.read();
-        let u = state.as_ref()?;
-        let h = u.session.header();
-        let epochs: Vec<String> = h.epochs().map(|(e, _)| e.to_string()).collect();
-        Some(format!(
-            "suite={} page_size={} epoch={} epochs={} generation={}",
-            h.suite(),
-            h.page_size(),
-            h.current_epoch(),
-            epochs.join(","),
-            h.generation()
-        ))
-    }
-
-    pub(crate) fn no_key(&self) -> Failure {
-        Failure::core(&self.path, CoreError::KeyRequired)
-    }
-
-    /// One seal's permit with the session read-locked to seal under.
-    fn permit(&self, io: &dyn Io) -> Result<(RwLockReadGuard<'_, Option<Unlocked>>, Permit)> {
-        loop {
-            let state = self.read();
-            let unlocked = state.as_ref().ok_or_else(|| self.no_key())?;
-            if let Some(permit) = self.lease().take(&unlocked.session) {
-                return Ok((state, permit));
-            }
-            drop(state);
-            let mut state = self.write();
-            let unlocked = state.as_mut().ok_or_else(|| self.no_key())?;
-            let mut lease = self.lease();
-            if lease.is_usable(&unlocked.session) {
-                continue;
-            }
-            match unlocked.session.lease(LEASE_BATCH, &mut FastRandom) {
-                Ok(Grant::Ready(new)) => *lease = new,
-                Ok(Grant::Persist) => {
-                    drop(lease);
-                    self.persist(io, unlocked)?;
-                }
-                Err(e) => return Err(Failure::core(&self.path, e)),
-            }
-        }
-    }
-
-    /// Seals database page `page` (0-based) in place.
-    pub(crate) fn seal_page(&self, io: &dyn Io, page: u64, buf: &mut [u8]) -> Result<()> {
-        let (state, permit) = self.permit(io)?;
-        let unlocked = state.as_ref().ok_or_else(|| self.no_key())?;
-        unlocked
-            .session
-            .seal(permit, &mut FastRandom, page, buf)
-            .map_err(|e| Failure::core(&self.path, e))
-    }
-
-    /// Seals an image outside the database file with `aad(epoch, format)`.
-    pub(crate) fn seal_image(
-        &self,
-        io: &dyn Io,
-        buf: &mut [u8],
-        aad: impl FnOnce(u32, &pageseal_core::PageFormat) -> Vec<u8>,
-    ) -> Result<()> {
-        let (state, permit) = self.permit(io)?;
-        let unlocked = state.as_ref().ok_or_else(|| self.no_key())?;
-        let format = *unlocked.session.format();
-        unlocked
-            .session
-            .seal_bound(permit, &mut FastRandom, buf, |e| aad(e, &format))
-            .map_err(|e| Failure::core(&self.path, e))
-    }
-
-    /// Opens database page `page` (0-based) in place; re-reads the header
-    /// once when the page names an epoch this session does not know
-    /// (another process rotated).
-    pub(crate) fn open_page(&self, io: &dyn Io, page: u64, buf: &mut [u8]) -> Result<()> {
-        // An unknown epoch is found before anything is decrypted: the
-        // buffer still holds the sealed page for the second try.
-        let attempt = |buf: &mut [u8]| -> Result<std::result::Result<(), CoreError>> {
-            let state = self.read();
-            let unlocked = state.as_ref().ok_or_else(|| self.no_key())?;
-            Ok(unlocked.session.open(page, buf))
-        };
-        let opened = match attempt(buf)? {
-            Err(CoreError::UnknownEpoch { .. }) => {
-                self.reload(io)?;
-                attempt(buf)?
-            }
-            other => other,
-        };
-        opened.map_err(|e| Failure::core(&self.path, e))
-    }
-
-    /// Opens an image sealed with [`seal_image`](Self::seal_image);
-    /// `number` names it in errors.
-    pub(crate) fn open_image(
-        &self,
-        io: &dyn Io,
-        number: u64,
-        buf: &mut [u8],
-        aad: impl Fn(u32, &pageseal_core::PageFormat) -> Vec<u8>,
-    ) -> std::result::Result<(), CoreError> {
-        // As in `open_page`: an unknown epoch leaves the buffer sealed.
-        let attempt = |buf: &mut [u8]| {
-            let state = self.read();
-            let Some(unlocked) = state.as_ref() else {
-                return Err(CoreError::KeyRequired);
-            };
-            let format = *unlocked.session.format();
-            unlocked
-                .session
-                .open_bound(number, buf, |e| aad(e, &format))
-        };
-        match attempt(buf) {
-            Err(CoreError::UnknownEpoch { .. }) if self.reload(io).is_ok() => attempt(buf),
-            other => other,
-        }
     }
 
     /// Re-reads the header from disk (another process changed it).
