@@ -106,6 +106,10 @@ impl Failure {
                     page + 1
                 ),
             ),
+            e @ CoreError::WrongContents { .. } => Failure::new(
+                ffi::NOTADB,
+                format!("pageseal: {p}: {e}, not a SQLite database"),
+            ),
             e @ (CoreError::HeadersCorrupt { .. }
             | CoreError::HeaderAuthentication
             | CoreError::HeaderTruncated { .. }

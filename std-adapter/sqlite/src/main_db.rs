@@ -71,8 +71,29 @@ impl MainDb {
             ));
         }
         let exists = self.db.unlock(io, self.key.as_ref())?;
+        if exists {
+            self.check_database(io)?;
+        }
         self.verified = exists;
         Ok(exists)
+    }
+
+    /// At the open: a page file whose first page opens but is not a SQLite
+    /// database page is refused with its reason (a first page that does
+    /// not open is reported, naming it, by the read that needs it).
+    fn check_database(&mut self, io: &dyn Io) -> Result<()> {
+        let (ps, _) = self.geometry()?;
+        let mut page = std::mem::take(&mut self.scratch);
+        page.resize(ps, 0);
+        let got = io.read_at(data_offset(ps), &mut page)?;
+        let result = if got == ps && self.db.open_page(io, 0, &mut page).is_ok() {
+            self.check_first_page(&mut page)
+        } else {
+            Ok(())
+        };
+        zeroize::Zeroize::zeroize(&mut page[..]);
+        self.scratch = page;
+        result
     }
 
     fn page_size(&self) -> Result<usize> {
@@ -129,6 +150,9 @@ impl MainDb {
             }
             self.db.open_page(io, index, buf)?;
             buf[payload..].fill(0);
+            if index == 0 {
+                self.check_first_page(buf)?;
+            }
             return Ok(Read::Full);
         }
         let mut page = std::mem::take(&mut self.scratch);
@@ -156,12 +180,37 @@ impl MainDb {
                 return Err(e);
             }
             page[payload..].fill(0);
+            if index == 0
+                && let Err(e) = self.check_first_page(&mut page)
+            {
+                buf.fill(0);
+                self.scratch = page;
+                return Err(e);
+            }
             buf[done..done + n].copy_from_slice(&page[within..within + n]);
             done += n;
         }
         zeroize::Zeroize::zeroize(&mut page[..]);
         self.scratch = page;
         Ok(if short { Read::Short } else { Read::Full })
+    }
+
+    /// Page 1 of a database begins with SQLite's header: a pageseal page
+    /// file holding anything else (a file sealed by `pageseal seal`, say)
+    /// is named as such, and the opened page is wiped, not shown to SQLite.
+    fn check_first_page(&self, page: &mut [u8]) -> Result<()> {
+        if page.starts_with(SQLITE_MAGIC) {
+            return Ok(());
+        }
+        zeroize::Zeroize::zeroize(page);
+        Err(Failure::new(
+            ffi::NOTADB,
+            format!(
+                "pageseal: {} is a pageseal page file but not a SQLite database (its first \
+                 page does not begin with SQLite's header)",
+                self.db.path.display()
+            ),
+        ))
     }
 
     fn truncated(&self, index: u64, got: usize, ps: usize) -> Failure {

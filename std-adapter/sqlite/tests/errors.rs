@@ -1,6 +1,8 @@
 //! Every error the VFS reports, with its exact message and code: wrong
 //! key, no key, a plain SQLite database, a checksum-only file given a key,
-//! a tampered page, swapped pages, a tampered or replayed WAL frame.
+//! a pageseal file of another kind (a key ring, a page file that holds no
+//! database), a tampered page, swapped pages, a tampered or replayed WAL
+//! frame.
 
 mod common;
 
@@ -136,6 +138,63 @@ fn a_plain_sqlite_database_is_named_as_such() {
              VACUUM INTO 'file:NEW?vfs=pageseal&key_...'",
             path.display()
         )
+    );
+}
+
+#[test]
+fn a_pageseal_file_of_another_kind_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = key();
+    let secret = Secret::RawKey(&key);
+    // A key ring: refused at the open, before the key is tried.
+    let ring = dir.path().join("keys.psring");
+    pageseal::KeyRing::create(&ring, &secret, &pageseal::KeyRingOptions::default()).unwrap();
+    let before = std::fs::read(&ring).unwrap();
+    let err = open_uri(&ring, &format!("&hexkey_insecure={KEY_HEX}")).unwrap_err();
+    assert_eq!(code(&err), 26);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "automatic extension loading failed: pageseal: {}: this pageseal file is a key ring, \
+             not a page file, not a SQLite database",
+            ring.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(&ring).unwrap(),
+        before,
+        "the key ring is untouched"
+    );
+    // A page file that holds something else: its first page opens, but
+    // SQLite never sees it.
+    let pages = dir.path().join("other.ps");
+    let options = pageseal::CreateOptions {
+        suite: pageseal_sqlite::core::Suite::Aes256Gcm,
+        page_size: 4096,
+        kdf: pageseal_sqlite::core::KdfParams::DEFAULT,
+    };
+    let file =
+        pageseal::PageFile::create(&pages, &options, Some(&secret), Default::default()).unwrap();
+    file.write_page(0, b"not a database: secret-other-kind")
+        .unwrap();
+    drop(file);
+    let before = std::fs::read(&pages).unwrap();
+    let err = open_uri(&pages, &format!("&hexkey_insecure={KEY_HEX}")).unwrap_err();
+    let message = format!(
+        "pageseal: {} is a pageseal page file but not a SQLite database (its first page does \
+         not begin with SQLite's header)",
+        pages.display()
+    );
+    assert_eq!(code(&err), 26);
+    assert_eq!(
+        err.to_string(),
+        format!("automatic extension loading failed: {message}")
+    );
+    assert!(!err.to_string().contains("secret-other-kind"));
+    assert_eq!(
+        std::fs::read(&pages).unwrap(),
+        before,
+        "the page file is untouched"
     );
 }
 

@@ -91,6 +91,10 @@ SELECT count(*) FROM t;")" "$(printf 'ok\n400\nrc=0')"
 "$SQLITE" plain.db "CREATE TABLE p(x); INSERT INTO p VALUES ('plain-text-row');"
 expect "plain database" "$(shell 'file:plain.db?vfs=pageseal&key_env=DBKEY' 'SELECT 1;' | head -1)" \
     "Error: unable to open database \"file:plain.db?vfs=pageseal&key_env=DBKEY\": automatic extension loading failed: pageseal: $WORK/plain.db is a plain (unencrypted) SQLite database, not a pageseal one: open it without vfs=pageseal, or convert it with VACUUM INTO 'file:NEW?vfs=pageseal&key_...'"
+printf 'sealed by the tool, not a database\n' >notes.txt
+"$PAGESEAL" seal notes.txt notes.ps --key-env DBKEY >/dev/null
+expect "a pageseal file that is not a database" "$(shell 'file:notes.ps?vfs=pageseal&key_env=DBKEY' 'SELECT 1;' | head -1)" \
+    "Error: unable to open database \"file:notes.ps?vfs=pageseal&key_env=DBKEY\": automatic extension loading failed: pageseal: $WORK/notes.ps is a pageseal page file but not a SQLite database (its first page does not begin with SQLite's header)"
 cp m-DELETE-4096.db tampered.db
 printf '\xff' | dd of=tampered.db bs=1 seek=$((4096 + 2 * 4096 + 700)) conv=notrunc 2>/dev/null
 expect "tampered page" "$(shell 'file:tampered.db?vfs=pageseal&key_env=DBKEY' "SELECT count(*) FROM t;

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use pageseal::{Ciphers, FastRandom, HeapKdf};
 use pageseal_core::{
-    Error as CoreError, HEADER_AREA_LEN, HeaderCopy, KdfLimits, Lease, Session, Suite, data_offset,
+    Contents, Error as CoreError, HEADER_AREA_LEN, HeaderCopy, KdfLimits, Lease, Session, Suite,
+    data_offset,
 };
 
 use super::{Db, HEADER_LOCK_WAIT, Io, Unlocked};
@@ -132,6 +133,19 @@ impl Db {
     }
 
     fn unlock_area(&self, area: &[u8], key: Option<&Key>) -> Result<Session<Ciphers>> {
+        // A key ring (or any other kind of pageseal file) is named before
+        // a key is tried, and never shown to SQLite as a database.
+        if let Ok(read) = pageseal_core::read_header(area)
+            && read.header.contents() != Contents::Pages
+        {
+            return Err(Failure::core(
+                &self.path,
+                CoreError::WrongContents {
+                    expected: Contents::Pages,
+                    found: read.header.contents(),
+                },
+            ));
+        }
         let secret = key.map(Key::as_secret);
         Session::unlock(
             Ciphers::new(None),
