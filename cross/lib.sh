@@ -61,7 +61,7 @@ report_time() {
 trap report_time EXIT
 
 # Makes cargo run TARGET's binaries under the qemu command "$2" through
-# cross/qemu-run (a time limit, a hang recorded and retried once; see there).
+# cross/qemu-run (a time limit; a hang is recorded and the binary rerun; see there).
 # $1 is the target triple. Prints the hangs of the run at exit.
 qemu_runner() {
     local triple=$1 qemu=$2
@@ -71,13 +71,13 @@ qemu_runner() {
     export CROSS_HANG_LOG="$CARGO_TARGET_DIR/qemu-hangs.log"
     export "$var=$CROSS_DIR/qemu-run"
     rm -f "$CROSS_HANG_LOG"
-    echo "$var=$CROSS_DIR/qemu-run (CROSS_QEMU=$qemu, limit ${CROSS_TIME_LIMIT:-600}s per binary)"
+    echo "$var=$CROSS_DIR/qemu-run (CROSS_QEMU=$qemu, limit ${CROSS_TIME_LIMIT:-180}s per binary, ${CROSS_HANG_RETRIES:-3} reruns after a hang)"
 }
 
-# Lists the binaries that hung under qemu and were run again (none, usually).
+# Lists the binaries that hung under qemu and were run again.
 report_hangs() {
     if [ -s "${CROSS_HANG_LOG:-}" ]; then
-        printf '\nqemu-user hangs in this run (each binary was run once more):\n'
+        printf '\nqemu-user hangs in this run (each binary was run again):\n'
         cat "$CROSS_HANG_LOG"
     fi
 }
