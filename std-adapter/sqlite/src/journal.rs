@@ -18,20 +18,14 @@ use std::sync::Arc;
 
 use pageseal_core::PageFormat;
 
-use crate::db::{Db, Io};
+use crate::db::{Db, Io, image_aad};
 use crate::error::{Failure, Result};
 use crate::ffi;
 
 /// The associated data of the journal image at byte `offset` for database
 /// page `pgno`, in a journal whose first header has nonce `nonce`.
 pub fn journal_aad(format: &PageFormat, epoch: u32, pgno: u32, nonce: u32, offset: u64) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(48);
-    aad.extend_from_slice(b"psqljnl1");
-    aad.extend_from_slice(format.file_id());
-    aad.extend_from_slice(&epoch.to_le_bytes());
-    aad.push(format.suite().id());
-    aad.push(format.page_size().trailing_zeros() as u8);
-    aad.extend_from_slice(&[0, 0]);
+    let mut aad = image_aad(b"psqljnl1", format, epoch, 48);
     aad.extend_from_slice(&pgno.to_be_bytes());
     aad.extend_from_slice(&nonce.to_be_bytes());
     aad.extend_from_slice(&offset.to_le_bytes());

@@ -20,13 +20,28 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 use std::time::Duration;
 
 use pageseal::Ciphers;
-use pageseal_core::{Error as CoreError, Lease, Session};
+use pageseal_core::{Error as CoreError, Lease, PageFormat, Session};
 
 use crate::error::{Failure, Result};
 use crate::keys::{Creation, Key};
 
 mod header;
 mod pages;
+
+/// The first 32 bytes of an image's associated data (WAL frames, journal
+/// records: FORMAT.md): the 8-byte `domain`, the database's file id, the
+/// epoch (LE32), the suite, log2 of the page size and two zero bytes, in a
+/// buffer with room for `len` bytes in all.
+pub(crate) fn image_aad(domain: &[u8; 8], format: &PageFormat, epoch: u32, len: usize) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(len);
+    aad.extend_from_slice(domain);
+    aad.extend_from_slice(format.file_id());
+    aad.extend_from_slice(&epoch.to_le_bytes());
+    aad.push(format.suite().id());
+    aad.push(format.page_size().trailing_zeros() as u8);
+    aad.extend_from_slice(&[0, 0]);
+    aad
+}
 
 /// Seals taken from the session at a time.
 const LEASE_BATCH: u64 = 1024;

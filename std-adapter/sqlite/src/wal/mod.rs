@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use pageseal_core::{PageFormat, TAG_LEN};
 
-use crate::db::{Db, Io};
+use crate::db::{Db, Io, image_aad};
 use crate::error::{Failure, Result};
 use crate::ffi;
 
@@ -45,13 +45,7 @@ pub fn wal_aad(
     header: &[u8; FRAME_HEADER_LEN],
     frame: u64,
 ) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(56);
-    aad.extend_from_slice(b"psqlwal1");
-    aad.extend_from_slice(format.file_id());
-    aad.extend_from_slice(&epoch.to_le_bytes());
-    aad.push(format.suite().id());
-    aad.push(format.page_size().trailing_zeros() as u8);
-    aad.extend_from_slice(&[0, 0]);
+    let mut aad = image_aad(b"psqlwal1", format, epoch, 56);
     aad.extend_from_slice(&header[..16]);
     aad.extend_from_slice(&frame.to_le_bytes());
     aad

@@ -9,13 +9,12 @@ use crate::db::Io;
 use crate::error::{Failure, Result};
 use crate::ffi;
 
+/// A frame image's tag once it opened, or why it did not.
+type Opened = std::result::Result<[u8; TAG_LEN], CoreError>;
+
 /// A frame read back: its header, its opened image (zeroed trailer) and
 /// the image's tag, or why it did not open.
-type Frame = (
-    [u8; FRAME_HEADER_LEN],
-    Vec<u8>,
-    std::result::Result<[u8; TAG_LEN], CoreError>,
-);
+type Frame = ([u8; FRAME_HEADER_LEN], Vec<u8>, Opened);
 
 impl Wal {
     fn frame_offset(&mut self, frame: u64) -> Result<u64> {
@@ -42,12 +41,27 @@ impl Wal {
         if got < raw.len() {
             return Ok(None);
         }
-        let mut header = [0u8; FRAME_HEADER_LEN];
-        header.copy_from_slice(&raw[..FRAME_HEADER_LEN]);
         let mut image = raw.split_off(FRAME_HEADER_LEN);
+        let (header, opened) = self.open_in_place(io, frame, &raw, &mut image)?;
+        Ok(Some((header, image, opened)))
+    }
+
+    /// Opens the image of frame `frame` in place, bound to its frame
+    /// header `head`; returns the frame header and the image's tag, or why
+    /// it did not open. The image's trailer is zeroed.
+    fn open_in_place(
+        &self,
+        io: &dyn Io,
+        frame: u64,
+        head: &[u8],
+        image: &mut [u8],
+    ) -> Result<([u8; FRAME_HEADER_LEN], Opened)> {
+        let mut header = [0u8; FRAME_HEADER_LEN];
+        header.copy_from_slice(head);
         let bound = Self::bound(io, header)?;
+        let len = image.len();
         let mut tag = [0u8; TAG_LEN];
-        tag.copy_from_slice(&image[ps - TAG_LEN..]);
+        tag.copy_from_slice(&image[len - TAG_LEN..]);
         let trailer = {
             let state = self.db.read();
             state
@@ -56,12 +70,12 @@ impl Wal {
         };
         let opened = self
             .db
-            .open_image(io, frame, &mut image, |epoch, format| {
+            .open_image(io, frame, image, |epoch, format| {
                 wal_aad(format, epoch, &bound, frame)
             })
             .map(|()| tag);
-        image[ps - trailer..].fill(0);
-        Ok(Some((header, image, opened)))
+        image[len - trailer..].fill(0);
+        Ok((header, opened))
     }
 
     fn big_endian(&mut self, io: &dyn Io) -> Result<bool> {
@@ -249,40 +263,23 @@ impl Wal {
             buf.fill(0);
             return Ok(false);
         }
-        let ps = self.page_size()?;
         let (head, image) = buf.split_at_mut(FRAME_HEADER_LEN);
-        let mut header = [0u8; FRAME_HEADER_LEN];
-        header.copy_from_slice(head);
-        let bound = Self::bound(io, header)?;
-        let mut tag = [0u8; TAG_LEN];
-        tag.copy_from_slice(&image[ps - TAG_LEN..]);
-        let trailer = {
-            let state = self.db.read();
-            state
-                .as_ref()
-                .map_or(0, |u| u.session.format().trailer_len())
-        };
-        let opened = self.db.open_image(io, frame, image, |epoch, format| {
-            wal_aad(format, epoch, &bound, frame)
-        });
-        if let Err(e) = opened {
-            image.fill(0);
-            if self.later_frame_opens(io, frame, &header[8..16])? {
-                head.fill(0);
-                return Err(self.frame_error(frame, &header, e));
+        let (header, opened) = self.open_in_place(io, frame, head, image)?;
+        let tag = match opened {
+            Ok(tag) => tag,
+            Err(e) => {
+                image.fill(0);
+                if self.later_frame_opens(io, frame, &header[8..16])? {
+                    head.fill(0);
+                    return Err(self.frame_error(frame, &header, e));
+                }
+                // A torn frame at the end: show SQLite an invalid frame.
+                head[8] ^= 0xff;
+                return Ok(true);
             }
-            // A torn frame at the end: show SQLite an invalid frame.
-            head[8] ^= 0xff;
-            return Ok(true);
-        }
-        image[ps - trailer..].fill(0);
+        };
         let s = if frame == 0 {
-            let mut h = [0u8; 8];
-            io.read_at(24, &mut h)?;
-            [
-                u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
-                u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-            ]
+            header_checksum(io)?
         } else {
             self.cksum_after(io, frame - 1)?
         };
@@ -319,23 +316,11 @@ impl Wal {
                 return Ok(false);
             }
             let (head, image) = raw.split_at_mut(FRAME_HEADER_LEN);
-            let mut header = [0u8; FRAME_HEADER_LEN];
-            header.copy_from_slice(head);
-            let bound = Self::bound(io, header)?;
-            let trailer = {
-                let state = self.db.read();
-                state
-                    .as_ref()
-                    .map_or(0, |u| u.session.format().trailer_len())
-            };
-            if let Err(e) = self.db.open_image(io, frame, image, |epoch, format| {
-                wal_aad(format, epoch, &bound, frame)
-            }) {
+            let (header, opened) = self.open_in_place(io, frame, head, image)?;
+            if let Err(e) = opened {
                 buf.fill(0);
                 return Err(self.frame_error(frame, &header, e));
             }
-            let len = image.len();
-            image[len - trailer..].fill(0);
             buf.copy_from_slice(image);
             Ok(true)
         });
